@@ -1,0 +1,46 @@
+"""Shared fixtures: engines, a PostgreSQL connection that is skipped or failed per REQUIRE_POSTGRES."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import uuid
+
+import psycopg2
+import pytest
+
+from objectiv_dbt.settings import PostgresSettings, postgres_settings
+
+
+def postgres_test_settings() -> PostgresSettings:
+    """The server the tests use: the usual settings, in database POSTGRES_TEST_DB (default `test`)."""
+    return dataclasses.replace(postgres_settings(), dbname=os.environ.get("POSTGRES_TEST_DB", "test"))
+
+
+def _postgres_unreachable_reason() -> str | None:
+    try:
+        psycopg2.connect(postgres_test_settings().dsn(), connect_timeout=3).close()
+    except psycopg2.OperationalError as error:
+        return f"PostgreSQL unreachable ({str(error).strip()})"
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres() -> PostgresSettings:
+    """Settings of a reachable PostgreSQL; skip without one, fail if REQUIRE_POSTGRES=1."""
+    reason = _postgres_unreachable_reason()
+    if reason:
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"{reason} and REQUIRE_POSTGRES=1")
+        pytest.skip(reason)
+    return postgres_test_settings()
+
+
+@pytest.fixture
+def pg_schema(postgres: PostgresSettings):
+    """A fresh schema name in the test database, dropped (with everything in it) afterwards."""
+    name = f"t_{uuid.uuid4().hex[:10]}"
+    yield name
+    with psycopg2.connect(postgres.dsn()) as connection, connection.cursor() as cursor:
+        cursor.execute(f"drop schema if exists {name} cascade")
+    connection.close()
