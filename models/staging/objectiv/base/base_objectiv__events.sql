@@ -1,0 +1,86 @@
+{#- Parses every collector row's JSON exactly once, derives the per-event columns the analyses use, and
+    gives each row it cannot interpret a quarantine_reason. stg_objectiv__events and
+    stg_objectiv__quarantined_events split this table; nothing is dropped. -#}
+with source as (
+    select * from {{ source('objectiv', 'data') }}
+),
+
+parsed as (
+    select
+        event_id,
+        day,
+        moment,
+        cookie_id,
+        value,
+        {{ parse_event_json('value') }} as event
+    from source
+),
+
+unpacked as (
+    select
+        *,
+        {{ event_text('event', '_type') }} as event_type,
+        {{ event_text_array('event', '_types') }} as stack_event_types,
+        {{ event_json('event', 'location_stack') }} as location_stack,
+        {{ event_json('event', 'global_contexts') }} as global_contexts
+    from parsed
+),
+
+checked as (
+    select
+        *,
+        case
+            when event is null then 'value is not valid JSON'
+            when event_type is null then 'missing _type'
+            when stack_event_types is null then 'missing or invalid _types (event type ancestry)'
+            when location_stack is null then 'missing location_stack'
+            when not {{ json_is_array('location_stack') }} then 'location_stack is not an array'
+            when {{ json_array_length('location_stack') }} = 0 then 'location_stack is empty'
+            when global_contexts is null then 'missing global_contexts'
+            when not {{ json_is_array('global_contexts') }} then 'global_contexts is not an array'
+            when moment is null then 'missing moment'
+            when day is null or day <> cast(moment as date) then 'day is not the UTC date of moment'
+            when cookie_id is null then 'missing cookie_id'
+        end as quarantine_reason
+    from unpacked
+),
+
+contexts as (
+    select
+        *,
+        {{ parse_contexts('location_stack') }} as location_contexts,
+        {{ parse_contexts('global_contexts', ['referrer', 'source', 'medium', 'campaign', 'content', 'term']) }}
+            as global_context_fields
+    from checked
+)
+
+select
+    -- ids
+    event_id,
+    cast(cookie_id as {{ dbt.type_string() }}) as user_id,
+
+    -- event
+    event_type,
+    stack_event_types,
+    location_stack,
+    global_contexts,
+
+    -- derived from the contexts (model-hub-semantics 1.3)
+    {{ first_context_field('global_context_fields', 'ApplicationContext', 'id') }} as application,
+    {{ first_context_field('location_contexts', 'RootLocationContext', 'id') }} as root_location,
+    {{ location_stack_nice_name('location_contexts') }} as feature_nice_name,
+    {{ first_context_field('global_context_fields', 'HttpContext', 'referrer') }} as referrer,
+    {{ first_context_field('global_context_fields', 'MarketingContext', 'source') }} as utm_source,
+    {{ first_context_field('global_context_fields', 'MarketingContext', 'medium') }} as utm_medium,
+    {{ first_context_field('global_context_fields', 'MarketingContext', 'campaign') }} as utm_campaign,
+    {{ first_context_field('global_context_fields', 'MarketingContext', 'content') }} as utm_content,
+    {{ first_context_field('global_context_fields', 'MarketingContext', 'term') }} as utm_term,
+
+    -- quarantine
+    quarantine_reason,
+    case when quarantine_reason is not null then cast(value as {{ dbt.type_string() }}) end as quarantined_value,
+
+    -- time
+    day,
+    moment
+from contexts

@@ -1,0 +1,26 @@
+{{ config(materialized="view") }}
+
+with events as (
+    select * from {{ ref('base_objectiv__events') }}
+)
+
+select
+    event_id,
+    user_id,
+    event_type,
+    stack_event_types,
+    location_stack,
+    global_contexts,
+    application,
+    root_location,
+    feature_nice_name,
+    referrer,
+    utm_source,
+    utm_medium,
+    utm_campaign,
+    utm_content,
+    utm_term,
+    day,
+    moment
+from events
+where quarantine_reason is null

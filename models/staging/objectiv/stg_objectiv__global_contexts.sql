@@ -1,0 +1,5 @@
+with events as (
+    select * from {{ ref('stg_objectiv__events') }}
+)
+
+{{ flatten_contexts('events', 'global_contexts') }}

@@ -1,0 +1,53 @@
+"""Prints what `make run` built: row counts of the main tables and how to query them."""
+
+from __future__ import annotations
+
+import argparse
+
+import duckdb
+import psycopg2
+
+from objectiv_dbt.db import connect, models_schema, query
+from objectiv_dbt.settings import TARGETS, duckdb_path, postgres_settings, source_table
+
+
+def _count(connection: object, relation: str) -> int | None:
+    try:
+        return int(query(connection, f"select count(*) as n from {relation}").iloc[0, 0])
+    except (duckdb.Error, psycopg2.Error):  # a table that is not built (yet) is reported as such
+        if isinstance(connection, psycopg2.extensions.connection):
+            connection.rollback()
+        return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--target", choices=TARGETS, default="duckdb")
+    target = parser.parse_args().target
+    schema = models_schema(target)
+    source = source_table()
+    rows = [
+        ("loaded events", source.qualified),
+        ("rejected at load", source.rejects_qualified),
+        ("quarantined events", f"{schema}.stg_objectiv__quarantined_events"),
+        ("events", f"{schema}.stg_objectiv__events"),
+        ("sessionized events", f"{schema}.int_events_sessionized"),
+    ]
+    with connect(target) as connection:
+        print(f"\nBuilt on {target}:")
+        for label, relation in rows:
+            count = _count(connection, relation)
+            shown = "not built" if count is None else f"{count:,}"
+            print(f"  {label:<22} {shown:>12}  {relation}")
+        sessions = _count(connection, f"(select distinct session_id from {schema}.int_events_sessionized) as s")
+        if sessions is not None:
+            print(f"  {'sessions':<22} {sessions:>12,}")
+    if target == "duckdb":
+        print(f"\nDuckDB file: {duckdb_path()}")
+    else:
+        print(f"\nPostgreSQL: {postgres_settings().dsn()} schema {schema}")
+    print(f'Query it:    make query SQL="select * from {schema}.stg_objectiv__events limit 5" TARGET={target}')
+
+
+if __name__ == "__main__":
+    main()
