@@ -2,6 +2,7 @@
     or comes strictly more than session_gap_seconds after the previous one, ordered by (moment, event_id).
     Date-range vars cut the data before sessionization; identity resolution (var) replaces cookies by
     identities before it, anonymization nulls never-identified users after it. -#}
+-- depends_on: {{ ref("stg_objectiv__global_contexts") }} (identity resolution reads it)
 with events as (
     select * from {{ ref('stg_objectiv__events') }}
 ),
