@@ -44,3 +44,29 @@ def pg_schema(postgres: PostgresSettings):
     with psycopg2.connect(postgres.dsn()) as connection, connection.cursor() as cursor:
         cursor.execute(f"drop schema if exists {name} cascade")
     connection.close()
+
+
+@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+def engine(request) -> str:
+    """Runs a module's tests on each engine; PostgreSQL is skipped (or failed) per the `postgres` fixture."""
+    if request.param == "postgres":
+        request.getfixturevalue("postgres")
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def new_warehouse(engine, tmp_path_factory, request):
+    """Factory of isolated warehouses on the module's engine, dropped at the end of the module."""
+    from warehouse import Warehouse
+
+    created = []
+
+    def make() -> Warehouse:
+        settings = request.getfixturevalue("postgres") if engine == "postgres" else None
+        warehouse = Warehouse(engine, tmp_path_factory.mktemp(engine), settings)
+        created.append(warehouse)
+        return warehouse
+
+    yield make
+    for warehouse in created:
+        warehouse.drop()

@@ -1,0 +1,186 @@
+{#- Per event and named conversion (var 'conversions'), the model hub's conversion helpers
+    (model-hub-semantics 3), for partition session and partition user:
+    conversions_in_time: conversions up to and including this event's moment (ordered by moment only, so
+    every event at a conversion's moment already counts it); conversions_counter: conversions in the whole
+    partition; pre_conversion_hit_number: in partitions that convert, the hits before the first conversion
+    numbered backwards (1 = just before it), ordered by session start then hit number; NULL otherwise. -#}
+{%- set conversions = conversion_definitions() %}
+with sessionized as (
+    select * from {{ ref('int_events_sessionized') }}
+),
+
+events as (
+    select * from {{ ref('stg_objectiv__events') }}
+),
+
+location_stack as (
+    select * from {{ ref('stg_objectiv__location_stack') }}
+),
+
+global_contexts as (
+    select * from {{ ref('stg_objectiv__global_contexts') }}
+),
+
+conversion_names as (
+    {%- for name in conversions %}
+    select '{{ name }}' as conversion_name
+    {{ 'union all' if not loop.last }}
+    {%- else %}
+    select cast(null as {{ dbt.type_string() }}) as conversion_name where false
+    {%- endfor %}
+),
+
+conversion_events as (
+    {%- for name, definition in conversions.items() %}
+    {%- set stack_elements = conversion_stack_elements(definition) %}
+    {%- set value = definition.get('value') %}
+    select
+        events.event_id,
+        '{{ name }}' as conversion_name,
+        {% if value -%}
+        {{ try_cast_number('conversion_values.value_text') }}
+        {%- else -%}
+        cast(null as {{ dbt.type_numeric() }})
+        {%- endif %} as conversion_value
+    from events
+    {%- if value %}
+    left join (
+        select
+            event_id,
+            element ->> '{{ value.field }}' as value_text,
+            row_number() over (partition by event_id order by position) as context_rank
+        from global_contexts
+        where context_type = '{{ value.global_context }}'
+            {%- if value.get('id') %} and context_id = '{{ value.id }}'{% endif %}
+    ) as conversion_values
+        on events.event_id = conversion_values.event_id
+        and conversion_values.context_rank = 1
+    {%- endif %}
+    where true
+        {%- if definition.get('event_type') %}
+        and events.event_type = '{{ definition.event_type }}'
+        {%- endif %}
+        {%- if stack_elements %}
+        and events.event_id in (
+            select event_id
+            from location_stack
+            where {% for element in stack_elements %}{{ context_element_matches(element) }}{{ ' or ' if not loop.last }}{% endfor %}
+        )
+        {%- endif %}
+    {{ 'union all' if not loop.last }}
+    {%- else %}
+    select
+        cast(null as {{ dbt.type_string() }}) as event_id,
+        cast(null as {{ dbt.type_string() }}) as conversion_name,
+        cast(null as {{ dbt.type_numeric() }}) as conversion_value
+    where false
+    {%- endfor %}
+),
+
+conversions as (
+    select
+        conversion_events.conversion_name,
+        sessionized.session_id,
+        sessionized.user_id,
+        sessionized.moment
+    from conversion_events
+    inner join sessionized
+        on conversion_events.event_id = sessionized.event_id
+),
+{% for partition in ['session', 'user'] %}
+-- per event: conversions in its {{ partition }} at or before its moment (a range join on the few
+-- conversions is much cheaper than running windows over every event)
+in_time_{{ partition }} as (
+    select
+        sessionized.event_id,
+        conversions.conversion_name,
+        count(*) as conversions_in_time
+    from sessionized
+    inner join conversions
+        on sessionized.{{ partition }}_id = conversions.{{ partition }}_id
+        and conversions.moment <= sessionized.moment
+    group by sessionized.event_id, conversions.conversion_name
+),
+
+counter_{{ partition }} as (
+    select
+        conversion_name,
+        {{ partition }}_id,
+        count(*) as conversions_counter
+    from conversions
+    group by conversion_name, {{ partition }}_id
+),
+{% endfor %}
+counted as (
+    select
+        sessionized.*,
+        conversion_names.conversion_name,
+        conversion_events.event_id is not null as is_conversion_event,
+        conversion_events.conversion_value,
+        {%- for partition in ['session', 'user'] %}
+        coalesce(in_time_{{ partition }}.conversions_in_time, 0) as conversions_in_time_{{ partition }},
+        coalesce(counter_{{ partition }}.conversions_counter, 0) as conversions_counter_{{ partition }}
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+    from sessionized
+    cross join conversion_names
+    left join conversion_events
+        on sessionized.event_id = conversion_events.event_id
+        and conversion_names.conversion_name = conversion_events.conversion_name
+    {%- for partition in ['session', 'user'] %}
+    left join in_time_{{ partition }}
+        on sessionized.event_id = in_time_{{ partition }}.event_id
+        and conversion_names.conversion_name = in_time_{{ partition }}.conversion_name
+    left join counter_{{ partition }}
+        on sessionized.{{ partition }}_id = counter_{{ partition }}.{{ partition }}_id
+        and conversion_names.conversion_name = counter_{{ partition }}.conversion_name
+    {%- endfor %}
+),
+{% for partition in ['session', 'user'] %}
+pre_conversion_{{ partition }} as (
+    select
+        event_id,
+        conversion_name,
+        row_number() over (
+            partition by conversion_name, {{ partition }}_id
+            order by session_start_at desc, session_hit_number desc
+        ) as pre_conversion_hit_number
+    from counted
+    where conversions_counter_{{ partition }} > 0
+        and conversions_in_time_{{ partition }} = 0
+),
+{% endfor %}
+final as (
+    select
+        counted.*,
+        pre_conversion_session.pre_conversion_hit_number as pre_conversion_hit_number_session,
+        pre_conversion_user.pre_conversion_hit_number as pre_conversion_hit_number_user
+    from counted
+    {%- for partition in ['session', 'user'] %}
+    left join pre_conversion_{{ partition }}
+        on counted.event_id = pre_conversion_{{ partition }}.event_id
+        and counted.conversion_name = pre_conversion_{{ partition }}.conversion_name
+    {%- endfor %}
+)
+
+select
+    -- ids
+    event_id,
+    conversion_name,
+    user_id,
+    session_id,
+
+    -- conversion
+    is_conversion_event,
+    conversion_value,
+    {%- for partition in ['session', 'user'] %}
+    conversions_in_time_{{ partition }},
+    conversions_counter_{{ partition }},
+    pre_conversion_hit_number_{{ partition }},
+    {%- endfor %}
+
+    -- position and time
+    session_hit_number,
+    session_start_at,
+    moment
+from final

@@ -1,0 +1,44 @@
+with events as (
+    select * from {{ ref('stg_objectiv__events') }}
+),
+
+flagged as (
+    select * from {{ ref('int_events_flagged') }}
+)
+
+select
+    -- ids
+    events.event_id,
+    flagged.user_id,
+    flagged.session_id,
+
+    -- event
+    events.event_type,
+    events.stack_event_types,
+    events.application,
+    events.root_location,
+    events.feature_nice_name,
+    events.referrer,
+    events.utm_source,
+    events.utm_medium,
+    events.utm_campaign,
+    events.utm_content,
+    events.utm_term,
+
+    -- session position and flags
+    flagged.session_hit_number,
+    flagged.is_first_session,
+    flagged.is_new_user,
+    flagged.is_new_user_month,
+
+    -- raw contexts
+    cast(events.location_stack as json) as location_stack,
+    cast(events.global_contexts as json) as global_contexts,
+
+    -- time
+    flagged.session_start_at,
+    events.day,
+    events.moment
+from flagged
+inner join events
+    on flagged.event_id = events.event_id

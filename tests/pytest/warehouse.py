@@ -1,0 +1,83 @@
+"""A loaded and built project on one engine, for end-to-end tests: load a file, run dbt, query tables."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import psycopg2
+import yaml
+
+from objectiv_dbt.load import load_file
+from objectiv_dbt.settings import PROJECT_DIR, PostgresSettings
+
+DBT = Path(sys.executable).parent / "dbt"
+
+
+@dataclass
+class Warehouse:
+    """One isolated build: its own DuckDB file, or its own PostgreSQL schemas in the test database."""
+
+    engine: str
+    workdir: Path
+    postgres: PostgresSettings | None = None
+    name: str = field(default_factory=lambda: f"e2e_{uuid.uuid4().hex[:8]}")
+
+    @property
+    def raw_schema(self) -> str:
+        return f"{self.name}_raw"
+
+    @property
+    def models_schema(self) -> str:
+        return "main" if self.engine == "duckdb" else self.name
+
+    @property
+    def duckdb_file(self) -> Path:
+        return self.workdir / f"{self.name}.duckdb"
+
+    def env(self) -> dict[str, str]:
+        env = {**os.environ, "DBT_PROFILES_DIR": str(PROJECT_DIR), "DO_NOT_TRACK": "1",
+               "DUCKDB_PATH": str(self.duckdb_file)}
+        if self.postgres:
+            env.update(POSTGRES_HOST=self.postgres.host, POSTGRES_PORT=str(self.postgres.port),
+                       POSTGRES_USER=self.postgres.user, POSTGRES_PASSWORD=self.postgres.password,
+                       POSTGRES_DB=self.postgres.dbname, POSTGRES_SCHEMA=self.name)
+        return env
+
+    def load(self, path: Path):
+        return load_file(path, target=self.engine, schema=self.raw_schema, duckdb_path=self.duckdb_file,
+                         dsn=self.postgres.dsn() if self.postgres else None, progress=False)
+
+    def dbt(self, *args: str, vars: dict | None = None) -> str:
+        """Runs a dbt command against this warehouse; fails the test with dbt's output if dbt fails."""
+        all_vars = {"source_schema": self.raw_schema, **(vars or {})}
+        command = [str(DBT), *args, "--target", self.engine, "--vars", yaml.safe_dump(all_vars, default_flow_style=True),
+                   "--log-path", str(self.workdir / "logs"), "--target-path", str(self.workdir / f"target_{self.engine}")]
+        result = subprocess.run(command, cwd=PROJECT_DIR, env=self.env(), capture_output=True, text=True)
+        if result.returncode != 0:
+            raise AssertionError(f"{' '.join(args)} failed on {self.engine}:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}")
+        return result.stdout
+
+    def query(self, sql: str) -> pd.DataFrame:
+        """Runs SQL; `{schema}` is replaced by the models' schema and `{raw}` by the raw schema."""
+        sql = sql.format(schema=self.models_schema, raw=self.raw_schema)
+        if self.engine == "duckdb":
+            with duckdb.connect(str(self.duckdb_file), read_only=True) as connection:
+                return connection.execute(sql).df()
+        with psycopg2.connect(self.postgres.dsn()) as connection, connection.cursor() as cursor:
+            cursor.execute(sql)
+            frame = pd.DataFrame(cursor.fetchall(), columns=[c[0] for c in cursor.description])
+        connection.close()
+        return frame
+
+    def drop(self) -> None:
+        if self.engine == "postgres":
+            with psycopg2.connect(self.postgres.dsn()) as connection, connection.cursor() as cursor:
+                cursor.execute(f"drop schema if exists {self.raw_schema} cascade; drop schema if exists {self.name} cascade")
+            connection.close()
