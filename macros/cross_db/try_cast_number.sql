@@ -4,9 +4,9 @@
 {%- endmacro %}
 
 {% macro default__try_cast_number(text) -%}
-    case when trim({{ text }}) ~ '^[-+]?[0-9]+(\.[0-9]+)?$' then cast(trim({{ text }}) as numeric) end
+    case when trim({{ text }}) ~ '^[-+]?[0-9]+(\.[0-9]+)?$' then cast(trim({{ text }}) as {{ dbt.type_numeric() }}) end
 {%- endmacro %}
 
 {% macro duckdb__try_cast_number(text) -%}
-    try_cast(trim({{ text }}) as decimal(18, 4))
+    try_cast(trim({{ text }}) as {{ dbt.type_numeric() }})
 {%- endmacro %}
