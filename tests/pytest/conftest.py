@@ -70,3 +70,33 @@ def new_warehouse(engine, tmp_path_factory, request):
     yield make
     for warehouse in created:
         warehouse.drop()
+
+
+PARITY_EVENTS = 20_000
+PARITY_SEED = 2024
+
+
+@pytest.fixture(scope="session")
+def parity_expected(tmp_path_factory):
+    """The parity data set (generated, fixed seed) and its reference frames computed in pandas."""
+    import reference
+    from objectiv_dbt.generate import write_events
+
+    path = tmp_path_factory.mktemp("parity") / "events.ndjson"
+    write_events(path, events=PARITY_EVENTS, seed=PARITY_SEED)
+    rows, _ = reference.read_lines(path)
+    events = reference.events_frame(rows)
+    return {"path": path, "events": events, "sessionized": reference.sessionize(events)}
+
+
+@pytest.fixture(scope="session", params=["duckdb", "postgres"])
+def parity_build(request, parity_expected, tmp_path_factory):
+    """The parity data set loaded and built (`dbt build`) once per engine for every parity test module."""
+    from warehouse import Warehouse
+
+    settings = request.getfixturevalue("postgres") if request.param == "postgres" else None
+    warehouse = Warehouse(request.param, tmp_path_factory.mktemp(f"parity_{request.param}"), settings)
+    warehouse.load(parity_expected["path"])
+    warehouse.dbt("build")
+    yield warehouse
+    warehouse.drop()
