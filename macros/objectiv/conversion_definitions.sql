@@ -43,16 +43,3 @@
     {%- set elements = definition.get('location_stack') or [] -%}
     {{ return([elements] if elements is mapping else elements) }}
 {% endmacro %}
-
-
-{#- SQL condition on a stg_objectiv__location_stack row: the element has all the given keys and values. -#}
-{% macro context_element_matches(element) -%}
-    (
-    {%- for key, value in element.items() %}
-        {%- if key == '_type' %}context_type
-        {%- elif key == 'id' %}context_id
-        {%- else %}(element ->> '{{ key }}')
-        {%- endif %} = '{{ value }}'{{ ' and ' if not loop.last }}
-    {%- endfor -%}
-    )
-{%- endmacro %}

@@ -13,14 +13,6 @@ events as (
     select * from {{ ref('stg_objectiv__events') }}
 ),
 
-location_stack as (
-    select * from {{ ref('stg_objectiv__location_stack') }}
-),
-
-global_contexts as (
-    select * from {{ ref('stg_objectiv__global_contexts') }}
-),
-
 conversion_names as (
     {%- for name in conversions %}
     select '{{ name }}' as conversion_name
@@ -32,45 +24,29 @@ conversion_names as (
 
 conversion_events as (
     {%- for name, definition in conversions.items() %}
-    {%- set stack_elements = conversion_stack_elements(definition) %}
     {%- set value = definition.get('value') %}
     select
-        events.event_id,
+        event_id,
         '{{ name }}' as conversion_name,
         {% if value -%}
-        {{ try_cast_number('conversion_values.value_text') }}
+        {{ try_cast_number(first_context_field(
+            parse_contexts('global_contexts', [value.field]), value.global_context, value.field, value.get('id'))) }}
         {%- else -%}
         cast(null as {{ dbt.type_numeric() }})
         {%- endif %} as conversion_value
     from events
-    {%- if value %}
-    left join (
-        select
-            event_id,
-            element ->> '{{ value.field }}' as value_text,
-            row_number() over (partition by event_id order by position) as context_rank
-        from global_contexts
-        where context_type = '{{ value.global_context }}'
-            {%- if value.get('id') %} and context_id = '{{ value.id }}'{% endif %}
-    ) as conversion_values
-        on events.event_id = conversion_values.event_id
-        and conversion_values.context_rank = 1
-    {%- endif %}
     where true
         {%- if definition.get('event_type') %}
-        and events.event_type = '{{ definition.event_type }}'
+        and event_type = '{{ definition.event_type }}'
         {%- endif %}
+        {%- set stack_elements = conversion_stack_elements(definition) %}
         {%- if stack_elements %}
-        and events.event_id in (
-            select event_id
-            from location_stack
-            where {% for element in stack_elements %}{{ context_element_matches(element) }}{{ ' or ' if not loop.last }}{% endfor %}
-        )
+        and ({% for element in stack_elements %}{{ json_array_has_element('location_stack', element) }}{{ ' or ' if not loop.last }}{% endfor %})
         {%- endif %}
     {{ 'union all' if not loop.last }}
     {%- else %}
     select
-        cast(null as {{ dbt.type_string() }}) as event_id,
+        cast(null as uuid) as event_id,
         cast(null as {{ dbt.type_string() }}) as conversion_name,
         cast(null as {{ dbt.type_numeric() }}) as conversion_value
     where false

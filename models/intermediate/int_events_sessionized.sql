@@ -2,21 +2,17 @@
     or comes strictly more than session_gap_seconds after the previous one, ordered by (moment, event_id).
     Date-range vars cut the data before sessionization; identity resolution (var) replaces cookies by
     identities before it, anonymization nulls never-identified users after it. -#}
--- depends_on: {{ ref("stg_objectiv__global_contexts") }} (identity resolution reads it)
 with events as (
     select * from {{ ref('stg_objectiv__events') }}
 ),
-
-{% if var('identity_resolution') %}
-global_contexts as (
-    select * from {{ ref('stg_objectiv__global_contexts') }}
-),
-{% endif %}
 
 events_in_range as (
     select
         event_id,
         user_id as cookie_id,
+        {%- if var('identity_resolution') %}
+        global_contexts,
+        {%- endif %}
         day,
         moment
     from events
@@ -30,11 +26,9 @@ event_identities as (
     -- the first IdentityContext with the chosen id on each event
     select
         event_id,
-        (element ->> 'value') || '|' || context_id as identity,
-        row_number() over (partition by event_id order by position) as identity_rank
-    from global_contexts
-    where context_type = 'IdentityContext'
-        and context_id = '{{ var("identity_resolution") }}'
+        {{ first_context_field(parse_contexts('global_contexts', ['value']), 'IdentityContext', 'value',
+            context_id=var('identity_resolution')) }} || '|{{ var("identity_resolution") }}' as identity
+    from events_in_range
 ),
 
 cookie_identities as (
@@ -49,13 +43,15 @@ cookie_identities as (
     from events_in_range
     inner join event_identities
         on events_in_range.event_id = event_identities.event_id
-        and event_identities.identity_rank = 1
     where event_identities.identity is not null
 ),
 
 resolved as (
     select
-        events_in_range.*,
+        events_in_range.event_id,
+        events_in_range.cookie_id,
+        events_in_range.day,
+        events_in_range.moment,
         coalesce(cookie_identities.identity, events_in_range.cookie_id) as session_user_id,
         cookie_identities.identity is not null as is_identified
     from events_in_range
@@ -66,7 +62,10 @@ resolved as (
 {% else %}
 resolved as (
     select
-        *,
+        event_id,
+        cookie_id,
+        day,
+        moment,
         cookie_id as session_user_id,
         true as is_identified
     from events_in_range

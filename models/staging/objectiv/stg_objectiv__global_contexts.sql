@@ -1,3 +1,5 @@
+{{ config(materialized="view") }}
+
 with events as (
     select * from {{ ref('stg_objectiv__events') }}
 )
