@@ -23,7 +23,9 @@ seen in this file, 32 bytes a line, grows with it, to find duplicates).
 One validation for both targets: each batch is handed to DuckDB (a DataFrame scan) and checked there
 with one JSON parse per line into a STRUCT of just the needed fields. For the DuckDB target that happens
 in the target database itself and the good rows are inserted directly; for PostgreSQL an in-memory DuckDB
-validates, and the good rows go in with COPY into a temporary table and `insert ... on conflict do nothing`.
+validates, the good rows are copied into a stage table (binary COPY by DuckDB's postgres extension, or
+psycopg2 COPY as the fallback) and moved with `insert ... on conflict (event_id) do nothing`.
+Reading, validating and writing run side by side in three threads (see load_file).
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ import sys
 import tempfile
 import threading
 import time
+import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -52,7 +56,8 @@ from objectiv_dbt import settings
 
 DEFAULT_BATCH_LINES = 100_000
 
-# Rejection kinds (the `kind` of a reason; the reason text starts with it and adds the detail).
+# Kinds of rejection, counted in the report. A reason starts with its kind ("invalid id: ...", "not JSON: ..."),
+# except an identical duplicate's: "duplicate event_id, identical line (first at line N)".
 NOT_JSON = "not JSON"
 DUPLICATE = "duplicate event_id"
 DUPLICATE_IDENTICAL = "duplicate event_id (identical)"
@@ -92,27 +97,30 @@ class LoadReport:
     seconds: float = 0.0
 
     def check(self) -> None:
+        """The invariant every load keeps (raised, not `assert`ed, so that python -O checks it too)."""
         total = self.inserted + self.already_loaded + self.rejected
-        assert total == self.lines_read, (
-            f"inserted {self.inserted} + already loaded {self.already_loaded} + rejected {self.rejected}"
-            f" = {total} != lines read {self.lines_read}"
-        )
-        assert sum(self.rejects_by_kind.values()) == self.rejected, (self.rejects_by_kind, self.rejected)
+        if total != self.lines_read or sum(self.rejects_by_kind.values()) != self.rejected:
+            raise AssertionError(
+                f"inserted {self.inserted} + already loaded {self.already_loaded} + rejected {self.rejected}"
+                f" = {total} != lines read {self.lines_read} (or rejects by kind {self.rejects_by_kind} do not add up)"
+            )
 
     def format(self) -> str:
         rate = self.lines_read / self.seconds if self.seconds > 0 else 0.0
+        kinds = sorted(self.rejects_by_kind.items(), key=lambda item: (-item[1], item[0]))
+        label = max([16] + [len(kind) + 4 for kind, _ in kinds]) + 2
+
+        def row(name: str, value: str) -> str:
+            return f"  {name:<{label}}{value:>12}"
+
         rows = [
             f"loaded {self.file} into {self.target} {self.table}",
-            f"  lines read      {self.lines_read:>12,}",
-            f"  inserted        {self.inserted:>12,}",
-            f"  already loaded  {self.already_loaded:>12,}",
-            f"  rejected        {self.rejected:>12,}",
-        ]
-        width = max((len(kind) for kind in self.rejects_by_kind), default=0)
-        for kind, count in sorted(self.rejects_by_kind.items(), key=lambda item: (-item[1], item[0])):
-            rows.append(f"    {kind:<{width}}  {count:>10,}")
-        rows += [
-            f"  seconds         {self.seconds:>12.1f}  ({rate:,.0f} lines/s)",
+            row("lines read", f"{self.lines_read:,}"),
+            row("inserted", f"{self.inserted:,}"),
+            row("already loaded", f"{self.already_loaded:,}"),
+            row("rejected", f"{self.rejected:,}"),
+            *(row(f"  {kind}", f"{count:,}") for kind, count in kinds),
+            row("seconds", f"{self.seconds:.1f}") + f"  ({rate:,.0f} lines/s)",
             f"  inserted + already loaded + rejected = {self.inserted:,} + {self.already_loaded:,}"
             f" + {self.rejected:,} = {self.inserted + self.already_loaded + self.rejected:,} = lines read",
         ]
@@ -161,7 +169,7 @@ def _read_batches(path: Path, batch_lines: int) -> Iterator[_Batch]:
         while True:
             try:
                 lines = list(itertools.islice(reader, batch_lines))
-            except (OSError, EOFError, gzip.BadGzipFile) as error:
+            except (OSError, EOFError, zlib.error) as error:  # gzip.BadGzipFile is an OSError
                 raise LoadError(f"cannot read {path}: {error}") from None
             if not lines:
                 return
@@ -223,6 +231,7 @@ class _Progress:
         self.tty = enabled and sys.stderr.isatty()
         self.start = time.monotonic()
         self.last = 0.0
+        self.shown = 0
 
     def update(self, position: int, lines: int, final: bool = False) -> None:
         if not self.enabled:
@@ -243,7 +252,9 @@ class _Progress:
             f"{lines / elapsed:,.0f} lines/s  ETA {eta_text}"
         )
         if self.tty:
-            sys.stderr.write("\r" + line + ("\n" if final else ""))
+            padding = " " * max(0, self.shown - len(line))  # wipe the rest of a longer previous line
+            self.shown = len(line)
+            sys.stderr.write("\r" + line + padding + ("\n" if final else ""))
         else:
             sys.stderr.write(line + "\n")
         sys.stderr.flush()
@@ -370,8 +381,15 @@ def _checks_sql() -> tuple[str, str]:
 
 _KIND_SQL, _REASON_SQL = _checks_sql()
 
+_STAGE = "_load_stage"  # an in-memory database attached to the validating connection, seen by the writer
+
+
+def _checked_table(number: int) -> str:
+    return f"{_STAGE}.checked_{number}"
+
+
 _VALIDATE_SQL = f"""
-create or replace temp table _load_checked as
+create or replace table @CHECKED@ as
 with parsed as (
     select line_number, line, try(from_json(line, {_lit(_STRUCT)})) as j
     from _load_batch
@@ -418,21 +436,25 @@ fields as (
         case when is_row then try_cast(j.day as date) else moment::date end as day,
         try_cast(cookie_raw as uuid) as cookie_id
     from extracted
+),
+judged as (
+    select *, {_KIND_SQL} as kind from fields
 )
 select line_number, line,
     event_id, day, moment, cookie_id,
     case when is_row then j.value end as value_json,
     hash(line) as line_hash,
-    case when is_json and (regexp_matches(line, ',\\s*[\\]}}]') or contains(line, 'NaN') or contains(line, 'Infinity'))
-         then true else false end as lax_candidate,
-    {_KIND_SQL} as kind,
-    {_REASON_SQL} as reason
-from fields
+    case when coalesce(kind <> {_lit(NOT_JSON)}, true)
+         then regexp_matches(line, ',\\s*[\\]}}]') or contains(line, 'NaN') or contains(line, 'Infinity')
+         else false end as lax_candidate,
+    kind,
+    case when kind is not null then {_REASON_SQL} end as reason
+from judged
 """
 
 _DUPLICATES_SQL = """
 with good as (
-    select line_number, event_id, line_hash from _load_checked where kind is null
+    select line_number, event_id, line_hash from @CHECKED@ where kind is null
 ),
 firsts as (
     select event_id, min(line_number) as first_line, arg_min(line_hash, line_number) as first_hash
@@ -445,13 +467,13 @@ dups as (
     from good g join firsts f using (event_id) left join _load_seen s using (event_id)
     where s.event_id is not null or g.line_number > f.first_line
 )
-update _load_checked set
-    kind = case when dups.identical then '{identical}' else '{duplicate}' end,
+update @CHECKED@ c set
+    kind = case when dups.identical then '%(identical)s' else '%(duplicate)s' end,
     reason = case when dups.identical
         then 'duplicate event_id, identical line (first at line ' || dups.first_line || ')'
         else 'duplicate event_id (first at line ' || dups.first_line || ')' end
-from dups where _load_checked.line_number = dups.line_number
-""".format(identical=DUPLICATE_IDENTICAL, duplicate=DUPLICATE)
+from dups where c.line_number = dups.line_number
+""" % {"identical": DUPLICATE_IDENTICAL, "duplicate": DUPLICATE}
 
 
 class _StrictJSONError(ValueError):
@@ -471,7 +493,8 @@ def _json_problem(line: str, duck: duckdb.DuckDBPyConnection) -> str | None:
     except _StrictJSONError as error:
         return str(error)
     except json.JSONDecodeError as error:
-        return f"{error.msg} at column {error.colno}"
+        # "Invalid control character at" -> "... at column 9"; "Expecting value" -> "... (column 1)"
+        return f"{error.msg} column {error.colno}" if error.msg.endswith(" at") else f"{error.msg} (column {error.colno})"
     except RecursionError:
         return "nested too deeply"
     try:  # Python accepts it; DuckDB may not (e.g. a lone UTF-16 surrogate escape)
@@ -481,18 +504,21 @@ def _json_problem(line: str, duck: duckdb.DuckDBPyConnection) -> str | None:
     return None
 
 
-def _validate(duck: duckdb.DuckDBPyConnection, batch: _Batch) -> None:
-    """Fill temp table _load_checked with the batch's rows: fields, kind and reason (NULL when good)."""
+def _validate(duck: duckdb.DuckDBPyConnection, batch: _Batch, checked: str) -> tuple[int, dict[str, int]]:
+    """Fill table `checked` with the batch's rows: fields, kind and reason (NULL when good).
+
+    Returns (good rows, {reject kind: count}).
+    """
     duck.register("_load_batch", batch.frame)
     try:
-        duck.execute(_VALIDATE_SQL)
+        duck.execute(_VALIDATE_SQL.replace("@CHECKED@", checked))
     finally:
         duck.unregister("_load_batch")
     # Details DuckDB cannot give: why a line is not JSON, and JSON that DuckDB's parser tolerates but the
     # standard (and PostgreSQL's json type) does not: trailing commas, NaN, Infinity.
     fixes: dict[int, str] = {}
     for number, line, kind in duck.execute(
-        f"select line_number, line, kind from _load_checked where kind = {_lit(NOT_JSON)} or lax_candidate"
+        f"select line_number, line, kind from {checked} where kind = {_lit(NOT_JSON)} or lax_candidate"
     ).fetchall():
         problem = _json_problem(line, duck)
         if problem is not None:
@@ -505,19 +531,16 @@ def _validate(duck: duckdb.DuckDBPyConnection, batch: _Batch) -> None:
         duck.register("_load_fixes", frame)
         try:
             duck.execute(
-                f"update _load_checked set kind = {_lit(NOT_JSON)}, reason = f.reason"
-                " from _load_fixes f where _load_checked.line_number = f.line_number"
+                f"update {checked} c set kind = {_lit(NOT_JSON)}, reason = f.reason"
+                " from _load_fixes f where c.line_number = f.line_number"
             )
         finally:
             duck.unregister("_load_fixes")
     # Repeats of an event_id seen earlier in this file (this batch or an earlier one).
-    duck.execute(_DUPLICATES_SQL)
-    duck.execute("insert into _load_seen select event_id, line_number, line_hash from _load_checked where kind is null")
-
-
-def _kind_counts(duck: duckdb.DuckDBPyConnection) -> tuple[int, dict[str, int]]:
+    duck.execute(_DUPLICATES_SQL.replace("@CHECKED@", checked))
+    duck.execute(f"insert into _load_seen select event_id, line_number, line_hash from {checked} where kind is null")
     good, rejects = 0, {}
-    for kind, count in duck.execute("select kind, count(*) from _load_checked group by kind").fetchall():
+    for kind, count in duck.execute(f"select kind, count(*) from {checked} group by kind").fetchall():
         if kind is None:
             good = count
         else:
@@ -525,17 +548,44 @@ def _kind_counts(duck: duckdb.DuckDBPyConnection) -> tuple[int, dict[str, int]]:
     return good, rejects
 
 
-_GOOD_ROWS_SQL = (
-    "select event_id, day, moment, cookie_id, coalesce(value_json, line) as value"
-    " from _load_checked where kind is null"
-)
-
-
-def _reject_rows_sql(file_param: str, at_param: str) -> str:
+def _good_rows_sql(checked: str) -> str:
     return (
-        f"select {file_param} as file, line_number, reason, line, {at_param} as rejected_at"
-        " from _load_checked where kind is not null"
+        "select event_id, day, moment, cookie_id, coalesce(value_json, line) as value"
+        f" from {checked} where kind is null"
     )
+
+
+def _reject_rows_sql(checked: str) -> str:
+    """Parameters: file, rejected_at."""
+    return (
+        "select ?::varchar as file, line_number, reason, line, ?::timestamp as rejected_at"
+        f" from {checked} where kind is not null"
+    )
+
+
+@dataclass
+class _Checked:
+    """A validated batch waiting in the stage database for the writer."""
+
+    table: str
+    first_line: int
+    last_line: int
+    position: int  # bytes of the file read when the batch was complete
+    good: int
+    rejected: int
+
+    @property
+    def lines(self) -> int:
+        return self.last_line - self.first_line + 1
+
+
+# The writer commits once it has at least a DuckDB row group of rows (122,880): DuckDB then writes them
+# compressed straight to the database file, instead of into the write-ahead log and again at a checkpoint.
+_WRITE_ROWS = 122_880
+# Up to this many rows in the DuckDB table, look for already loaded event_ids by scanning its event_id column.
+_PROBE_MAX_ROWS = 20_000_000
+_DUCKDB_THREADS = 1
+_USE_POSTGRES_EXTENSION = True  # False: psycopg2 COPY of CSV written by DuckDB (the fallback; tests use it)
 
 
 # ---------------------------------------------------------------------------------------------- targets
@@ -551,13 +601,18 @@ def _create_sql(schema: str, table: str, json_type: str) -> list[str]:
     ]
 
 
-def _new_seen_table(duck: duckdb.DuckDBPyConnection) -> None:
-    duck.execute(
-        "create or replace temp table _load_seen (event_id uuid, line_number bigint, line_hash ubigint)"
-    )
+def _prepare_validator(duck: duckdb.DuckDBPyConnection) -> None:
+    duck.execute("set TimeZone = 'UTC'")
+    # One DuckDB thread per connection: the stages (reader, validator, writer) already run side by side, and
+    # on 2 cores DuckDB's own worker threads only add contention (measured: 1M events took ~35% less CPU).
+    duck.execute(f"set threads = {_DUCKDB_THREADS}")
+    duck.execute(f"attach ':memory:' as {_STAGE}")
+    duck.execute("create temp table _load_seen (event_id uuid, line_number bigint, line_hash ubigint)")
 
 
 class _DuckDBTarget:
+    """Validates in the target database itself; a second connection (cursor) inserts."""
+
     name = "duckdb"
 
     def __init__(self, path: Path, schema: str, table: str):
@@ -566,36 +621,56 @@ class _DuckDBTarget:
         self.rejects = f"{_q(schema)}.{_q(table + '_rejects')}"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.duck = duckdb.connect(str(path))
+            self.validator = duckdb.connect(str(path))
         except (duckdb.Error, OSError) as error:
             raise LoadError(f"cannot open DuckDB database {path}: {str(error).strip()}") from None
-        self.duck.execute("set TimeZone = 'UTC'")
         for statement in _create_sql(schema, table, "json"):
-            self.duck.execute(statement)
-        _new_seen_table(self.duck)
-
-    @property
-    def validator(self) -> duckdb.DuckDBPyConnection:
-        return self.duck
+            self.validator.execute(statement)
+        _prepare_validator(self.validator)
+        # How to skip rows already loaded. Measured at 1M events: probing the table's event_id column with a
+        # semi-join, then a plain insert, costs less than `insert or ignore` (which checks every row in the
+        # key index), as long as the table is not huge; a huge keyed table is better off with the index.
+        keyed = self.validator.execute(
+            "select count(*) from duckdb_constraints() where schema_name = ? and table_name = ?"
+            " and constraint_type in ('PRIMARY KEY', 'UNIQUE') and constraint_column_names = ['event_id']",
+            [schema, table],
+        ).fetchone()[0]
+        rows = self.validator.execute(f"select count(*) from {self.data}").fetchone()[0]
+        self.use_index = bool(keyed) and rows > _PROBE_MAX_ROWS
+        # DuckDB picks FSST for the JSON text anyway; forcing it skips trying the other string compressions
+        # (measured: 10% less CPU in the writer, same file size). Other types keep their usual compression.
+        self.validator.execute("set force_compression = 'fsst'")
+        self.writer = self.validator.cursor()
 
     def describe(self) -> str:
         return f"{self.data.replace(chr(34), '')} ({self.path})"
 
-    def write(self, file: str, first: int, last: int, rejected_at: datetime) -> int:
-        duck = self.duck
+    def _insert(self, duck: duckdb.DuckDBPyConnection, checked: str) -> int:
+        good = _good_rows_sql(checked)
+        if self.use_index:
+            return duck.execute(f"insert or ignore into {self.data} {good}").fetchone()[0]
+        present = f"select event_id from {self.data} where event_id in (select event_id from {checked} where kind is null)"
+        if duck.execute(f"select count(*) from ({present})").fetchone()[0] == 0:
+            return duck.execute(f"insert into {self.data} {good}").fetchone()[0]
+        return duck.execute(f"insert into {self.data} select * from ({good}) where event_id not in ({present})").fetchone()[0]
+
+    def write(self, batches: list[_Checked], file: str, rejected_at: datetime) -> int:
+        duck = self.writer
+        inserted = 0
         duck.execute("begin")
         try:
-            inserted = duck.execute(
-                f"insert into {self.data} select * from ({_GOOD_ROWS_SQL}) g"
-                f" where not exists (select 1 from {self.data} d where d.event_id = g.event_id)"
-            ).fetchone()[0]
-            # Rejects of this file's lines in this range that are good now are stale.
-            duck.execute(
-                f"delete from {self.rejects} where file = ? and line_number between ? and ?"
-                " and line_number not in (select line_number from _load_checked where kind is not null)",
-                [file, first, last],
-            )
-            duck.execute(f"insert or replace into {self.rejects} {_reject_rows_sql('?', '?')}", [file, rejected_at])
+            for batch in batches:
+                inserted += self._insert(duck, batch.table)
+                # Rejects of this file's lines in this range that are good now are stale.
+                duck.execute(
+                    f"delete from {self.rejects} where file = ? and line_number between ? and ?"
+                    f" and line_number not in (select line_number from {batch.table} where kind is not null)",
+                    [file, batch.first_line, batch.last_line],
+                )
+                if batch.rejected:
+                    duck.execute(
+                        f"insert or replace into {self.rejects} {_reject_rows_sql(batch.table)}", [file, rejected_at]
+                    )
             duck.execute("commit")
         except BaseException:
             duck.execute("rollback")
@@ -603,91 +678,136 @@ class _DuckDBTarget:
         return inserted
 
     def close(self) -> None:
-        self.duck.close()
+        self.writer.close()
+        self.validator.close()
+
+
+def _postgres_extension() -> str | None:
+    """DuckDB's postgres extension as shipped in the pinned pip package (no download), if it is there."""
+    try:
+        import duckdb_extension_postgres_scanner as package
+    except ImportError:
+        return None
+    found = sorted(Path(package.__file__).parent.glob("extensions/*/postgres_scanner.duckdb_extension"))
+    return str(found[-1]) if found else None
 
 
 class _PostgresTarget:
+    """Validates in an in-memory DuckDB; the writer sends the good rows to PostgreSQL.
+
+    The good rows go into an unlogged stage table with DuckDB's postgres extension (binary COPY straight
+    from DuckDB), then `insert ... on conflict (event_id) do nothing` moves them into the table. Measured
+    per 100,000 events: 2.2 s, against 6.9 s for writing CSV from DuckDB and COPYing it with psycopg2,
+    which remains the fallback when the extension cannot be loaded.
+    """
+
     name = "postgres"
 
     def __init__(self, dsn: str, schema: str, table: str):
         import psycopg2
 
-        self.psycopg2 = psycopg2
         self.data = f"{_q(schema)}.{_q(table)}"
         self.rejects = f"{_q(schema)}.{_q(table + '_rejects')}"
+        self.dsn = dsn
         try:
             self.pg = psycopg2.connect(dsn, connect_timeout=10)
         except psycopg2.OperationalError as error:
-            first_line = str(error).strip().splitlines()[0] if str(error).strip() else "connection failed"
-            raise LoadError(f"cannot connect to PostgreSQL ({dsn}): {first_line}") from None
-        self.dsn = dsn
+            message = str(error).strip().splitlines()
+            raise LoadError(f"cannot connect to PostgreSQL ({dsn}): {message[0] if message else 'failed'}") from None
+        self.validator = duckdb.connect()
+        _prepare_validator(self.validator)
+        self.stage_name = f"{table}_loading_{os.getpid()}"
+        self.stage: str | None = None
+        extension = _postgres_extension() if _USE_POSTGRES_EXTENSION else None
         with self.pg.cursor() as cursor:
             cursor.execute("set synchronous_commit = off")
             for statement in _create_sql(schema, table, "json"):
                 cursor.execute(statement)
-            cursor.execute(
-                "create temp table _load_good (event_id uuid, day date, moment timestamp, cookie_id uuid, value json)"
-            )
+            columns = "(event_id uuid, day date, moment timestamp, cookie_id uuid, value json)"
+            if extension:
+                cursor.execute(f"create unlogged table if not exists {_q(schema)}.{_q(self.stage_name)} {columns}")
+            cursor.execute(f"create temp table _load_good {columns}")
             cursor.execute(
                 "create temp table _load_rejects (file varchar, line_number bigint, reason varchar, line varchar,"
                 " rejected_at timestamp)"
             )
         self.pg.commit()
-        self.duck = duckdb.connect()
-        self.duck.execute("set TimeZone = 'UTC'")
-        _new_seen_table(self.duck)
+        if extension:
+            try:
+                self.validator.execute(f"load {_lit(extension)}")
+                self.validator.execute(f"attach {_lit(dsn)} as _load_pg (type postgres)")
+                self.stage = f"_load_pg.{_q(schema)}.{_q(self.stage_name)}"
+            except duckdb.Error:
+                self.stage = None
+        self.writer = self.validator.cursor()
         self.tmpdir = tempfile.TemporaryDirectory(prefix="objectiv-load-")
-
-    @property
-    def validator(self) -> duckdb.DuckDBPyConnection:
-        return self.duck
+        self.schema = schema
 
     def describe(self) -> str:
         return f"{self.data.replace(chr(34), '')} ({self.dsn})"
 
     def _copy(self, cursor, select_sql: str, params: list, table: str) -> None:
         path = os.path.join(self.tmpdir.name, "batch.csv")
-        self.duck.execute(f"copy ({select_sql}) to {_lit(path)} (format csv, header false)", params)
-        with open(path, "rb") as handle:
-            cursor.copy_expert(f"copy {table} from stdin with (format csv)", handle, size=1 << 20)
-        os.unlink(path)
-
-    def write(self, file: str, first: int, last: int, rejected_at: datetime) -> int:
+        self.writer.execute(f"copy ({select_sql}) to {_lit(path)} (format csv, header false)", params)
         try:
-            with self.pg.cursor() as cursor:
-                cursor.execute("truncate _load_good, _load_rejects")
-                self._copy(cursor, _GOOD_ROWS_SQL, [], "_load_good")
-                cursor.execute(
-                    f"insert into {self.data} select * from _load_good on conflict (event_id) do nothing"
-                )
-                inserted = cursor.rowcount
-                # PostgreSQL text cannot hold NUL characters: show them as \u0000 in the rejected line.
-                self._copy(
-                    cursor,
-                    "select file, line_number, reason, replace(line, chr(0), '\\u0000'), rejected_at"
-                    f" from ({_reject_rows_sql('?', '?')})",
-                    [file, rejected_at],
-                    "_load_rejects",
-                )
-                cursor.execute(
-                    f"delete from {self.rejects} r where file = %s and line_number between %s and %s"
-                    " and not exists (select 1 from _load_rejects n where n.line_number = r.line_number)",
-                    [file, first, last],
-                )
-                cursor.execute(
-                    f"insert into {self.rejects} select * from _load_rejects on conflict (file, line_number)"
-                    " do update set reason = excluded.reason, line = excluded.line, rejected_at = excluded.rejected_at"
-                )
-            self.pg.commit()
-        except BaseException:
-            self.pg.rollback()
-            raise
+            with open(path, "rb") as handle:
+                cursor.copy_expert(f"copy {table} from stdin with (format csv)", handle, size=1 << 20)
+        finally:
+            os.unlink(path)
+
+    def write(self, batches: list[_Checked], file: str, rejected_at: datetime) -> int:
+        inserted = 0
+        for batch in batches:  # one transaction per batch
+            try:
+                with self.pg.cursor() as cursor:
+                    if self.stage:  # committed by DuckDB on its own connection before we read it
+                        self.writer.execute(f"insert into {self.stage} {_good_rows_sql(batch.table)}")
+                        source = f"{_q(self.schema)}.{_q(self.stage_name)}"
+                    else:
+                        cursor.execute("truncate _load_good")
+                        self._copy(cursor, _good_rows_sql(batch.table), [], "_load_good")
+                        source = "_load_good"
+                    cursor.execute(f"insert into {self.data} select * from {source} on conflict (event_id) do nothing")
+                    inserted += cursor.rowcount
+                    cursor.execute(f"truncate {source}")
+                    cursor.execute("truncate _load_rejects")
+                    if batch.rejected:
+                        # PostgreSQL text cannot hold NUL characters: show them as \u0000 in the rejected line.
+                        self._copy(
+                            cursor,
+                            "select file, line_number, reason, replace(line, chr(0), '\\u0000'), rejected_at"
+                            f" from ({_reject_rows_sql(batch.table)})",
+                            [file, rejected_at],
+                            "_load_rejects",
+                        )
+                    cursor.execute(
+                        f"delete from {self.rejects} r where file = %s and line_number between %s and %s"
+                        " and not exists (select 1 from _load_rejects n where n.line_number = r.line_number)",
+                        [file, batch.first_line, batch.last_line],
+                    )
+                    if batch.rejected:
+                        cursor.execute(
+                            f"insert into {self.rejects} select * from _load_rejects on conflict (file, line_number)"
+                            " do update set reason = excluded.reason, line = excluded.line,"
+                            " rejected_at = excluded.rejected_at"
+                        )
+                self.pg.commit()
+            except BaseException:
+                self.pg.rollback()
+                raise
         return inserted
 
     def close(self) -> None:
-        self.duck.close()
-        self.pg.close()
-        self.tmpdir.cleanup()
+        self.writer.close()
+        self.validator.close()
+        try:
+            self.pg.rollback()
+            with self.pg.cursor() as cursor:
+                cursor.execute(f"drop table if exists {_q(self.schema)}.{_q(self.stage_name)}")
+            self.pg.commit()
+        finally:
+            self.pg.close()
+            self.tmpdir.cleanup()
 
 
 # ------------------------------------------------------------------------------------------------- load
@@ -707,11 +827,14 @@ def load_file(
 
     duckdb_path / dsn override settings.duckdb_path() / settings.postgres_settings().dsn();
     progress: None = a progress bar when stderr is a terminal.
+
+    Three stages overlap: a thread reads and decodes batch k+2, this thread validates batch k+1 in DuckDB
+    while another thread writes batch k to the target (DuckDB releases the GIL while it works).
     """
     if target not in settings.TARGETS:
         raise LoadError(f"unknown target {target!r} (choose from {', '.join(settings.TARGETS)})")
     if batch_lines < 1:
-        raise LoadError(f"--batch-lines must be at least 1, not {batch_lines}")
+        raise LoadError(f"batch lines must be at least 1, not {batch_lines}")
     source = Path(path).resolve()
     if not source.exists():
         raise LoadError(f"no such file: {path}")
@@ -725,29 +848,66 @@ def load_file(
     names = settings.source_table(schema, table)
     started = time.monotonic()
     if target == "duckdb":
-        sink = _DuckDBTarget(Path(duckdb_path).resolve() if duckdb_path else settings.duckdb_path(), names.schema, names.table)
+        db_path = Path(duckdb_path).resolve() if duckdb_path else settings.duckdb_path()
+        sink: _DuckDBTarget | _PostgresTarget = _DuckDBTarget(db_path, names.schema, names.table)
     else:
         sink = _PostgresTarget(dsn or settings.postgres_settings().dsn(), names.schema, names.table)
     file = str(source)
     report = LoadReport(file=file, target=target, table=sink.describe())
     bar = _Progress(size, f"loading {source.name}", sys.stderr.isatty() if progress is None else progress)
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="objectiv-load-writer")
+    pending: tuple[Future, list[_Checked]] | None = None  # the group being written
+    group: list[_Checked] = []  # validated, not yet handed to the writer
+
+    def finish_pending() -> None:
+        nonlocal pending
+        if pending is None:
+            return
+        future, batches = pending
+        pending = None
+        inserted = future.result()
+        for batch in batches:
+            sink.validator.execute(f"drop table {batch.table}")
+        report.inserted += inserted
+        report.already_loaded += sum(batch.good for batch in batches) - inserted
+        report.lines_read += sum(batch.lines for batch in batches)
+
+    def hand_over() -> None:
+        nonlocal pending, group
+        finish_pending()  # the previous group's write ran while this group was validated
+        at = datetime.now(timezone.utc).replace(tzinfo=None)
+        pending = (writer.submit(sink.write, group, file, at), group)
+        group = []
+
     try:
-        for batch in _prefetch(_read_batches(source, batch_lines)):
+        validated = 0
+        for number, batch in enumerate(_prefetch(_read_batches(source, batch_lines))):
             count = len(batch.frame)
-            last = batch.first_line + count - 1
-            _validate(sink.validator, batch)
-            good, kinds = _kind_counts(sink.validator)
-            inserted = sink.write(file, batch.first_line, last, datetime.now(timezone.utc).replace(tzinfo=None))
-            report.lines_read += count
-            report.inserted += inserted
-            report.already_loaded += good - inserted
-            report.rejected += sum(kinds.values())
+            table = _checked_table(number)
+            good, kinds = _validate(sink.validator, batch, table)
+            rejected = sum(kinds.values())
+            report.rejected += rejected
             for kind, n in kinds.items():
                 report.rejects_by_kind[kind] = report.rejects_by_kind.get(kind, 0) + n
+            group.append(_Checked(table, batch.first_line, batch.first_line + count - 1, batch.position, good, rejected))
             report.bytes_read = batch.position
-            bar.update(batch.position, report.lines_read)
+            validated += count
+            bar.update(batch.position, validated)
+            del batch
+            if sum(checked.lines for checked in group) >= _WRITE_ROWS or len(group) >= 16:
+                hand_over()
+        if group:
+            hand_over()
+        finish_pending()
         bar.update(size, report.lines_read, final=True)
     finally:
+        if pending is not None:
+            pending[0].cancel()
+            try:
+                pending[0].result()
+            except BaseException:
+                pass
+        writer.shutdown(wait=True)
         sink.close()
     report.seconds = time.monotonic() - started
     report.check()
@@ -781,6 +941,12 @@ def main(argv: list[str] | None = None) -> int:
     except duckdb.Error as error:
         print(f"error: DuckDB: {str(error).strip().splitlines()[0]}", file=sys.stderr)
         return 1
+    except Exception as error:  # a database refusing a statement (rights, a table of another layout, ...)
+        if type(error).__module__.startswith("psycopg2"):
+            lines = str(error).strip().splitlines()
+            print(f"error: PostgreSQL: {lines[0] if lines else type(error).__name__}", file=sys.stderr)
+            return 1
+        raise
     except KeyboardInterrupt:
         print("\ninterrupted (batches loaded so far stay loaded; loading again is safe)", file=sys.stderr)
         return 130
