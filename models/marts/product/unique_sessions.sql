@@ -1,0 +1,7 @@
+{#- Unique sessions per day and per month of the event moment (model hub aggregate.unique_sessions): a
+    session with events in two periods counts in both. -#}
+with events as (
+    select * from {{ ref('events') }}
+)
+
+{{ count_distinct_per_period('events', 'session_id', 'unique_sessions') }}
