@@ -9,8 +9,9 @@
     (jsonb_typeof({{ json }}) = 'array')
 {%- endmacro %}
 
+{#- Valid JSON text whose first non-blank character is '[' is an array: no parse needed. -#}
 {% macro duckdb__json_is_array(json) -%}
-    (json_type({{ json }}) = 'ARRAY')
+    (ltrim(cast({{ json }} as varchar)) like '[%')
 {%- endmacro %}
 
 
