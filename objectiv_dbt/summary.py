@@ -11,6 +11,13 @@ from objectiv_dbt.db import connect, models_schema, query
 from objectiv_dbt.settings import TARGETS, duckdb_path, postgres_settings, source_table
 
 
+MAIN_TABLES = (
+    "events", "sessions", "users", "unique_users", "session_duration", "retention_matrix",
+    "top_product_features", "conversions_daily", "metric_buckets_5min", "kpi_values_daily",
+    "funnel_paths", "logistic_regression_coefficients",
+)
+
+
 def _count(connection: object, relation: str) -> int | None:
     try:
         return int(query(connection, f"select count(*) as n from {relation}").iloc[0, 0])
@@ -30,23 +37,19 @@ def main() -> None:
         ("loaded events", source.qualified),
         ("rejected at load", source.rejects_qualified),
         ("quarantined events", f"{schema}.stg_objectiv__quarantined_events"),
-        ("events", f"{schema}.stg_objectiv__events"),
-        ("sessionized events", f"{schema}.int_events_sessionized"),
+        *((table, f"{schema}.{table}") for table in MAIN_TABLES),
     ]
     with connect(target) as connection:
         print(f"\nBuilt on {target}:")
         for label, relation in rows:
             count = _count(connection, relation)
             shown = "not built" if count is None else f"{count:,}"
-            print(f"  {label:<22} {shown:>12}  {relation}")
-        sessions = _count(connection, f"(select distinct session_id from {schema}.int_events_sessionized) as s")
-        if sessions is not None:
-            print(f"  {'sessions':<22} {sessions:>12,}")
+            print(f"  {label:<34} {shown:>12}  {relation}")
     if target == "duckdb":
         print(f"\nDuckDB file: {duckdb_path()}")
     else:
         print(f"\nPostgreSQL: {postgres_settings().dsn()} schema {schema}")
-    print(f'Query it:    make query SQL="select * from {schema}.stg_objectiv__events limit 5" TARGET={target}')
+    print(f'Query it:    make query SQL="select * from {schema}.sessions limit 5" TARGET={target}')
 
 
 if __name__ == "__main__":
