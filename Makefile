@@ -12,6 +12,10 @@ EVENTS ?= $(OUT)
 export DBT_PROFILES_DIR := $(CURDIR)
 export DUCKDB_PATH ?= $(CURDIR)/objectiv.duckdb
 export DO_NOT_TRACK := 1
+# The postgres_scanner extension file inside the pip package duckdb-extension-postgres-scanner, for the
+# postgres_python target (profiles.yml). Evaluated lazily, so it works right after `install` creates .venv.
+POSTGRES_EXTENSION_PY := import duckdb_extension_postgres_scanner as m, glob, os; print(glob.glob(os.path.join(os.path.dirname(m.__file__), 'extensions', '*', 'postgres_scanner.duckdb_extension'))[0])
+export DUCKDB_POSTGRES_EXTENSION ?= $(shell test -x $(BIN)/python && $(BIN)/python -c "$(POSTGRES_EXTENSION_PY)" 2>/dev/null)
 
 .PHONY: run test install demo-data load build summary query clean
 
@@ -32,6 +36,10 @@ load: install ## load the NDJSON file EVENTS into the collector table on TARGET
 
 build: install ## dbt build (models, data tests, unit tests) on what is loaded in TARGET
 	$(BIN)/dbt build --target $(TARGET)
+ifeq ($(TARGET),postgres)
+	@# dbt-postgres cannot run Python models: DuckDB attached to the same database builds them (and what depends on them) into it
+	$(BIN)/dbt build --target postgres_python --select path:python_models+
+endif
 
 summary: install ## row counts of the main tables and how to query them
 	$(BIN)/python -m objectiv_dbt.summary --target $(TARGET)
@@ -44,3 +52,7 @@ clean: ## remove build output and the local DuckDB file (not .venv)
 
 query: install ## print the result of SQL on TARGET, e.g. make query SQL="select * from sessions limit 5"
 	$(BIN)/python -m objectiv_dbt.query "$(SQL)" --target $(TARGET)
+
+.PHONY: kpis
+kpis: install ## KPI API answers (JSON) from the metric buckets, e.g. make kpis ARGS="values --start 2024-03-01 --end 2024-03-08 --kpi conversion_rate"
+	$(BIN)/python -m objectiv_dbt.kpis --target $(TARGET) $(ARGS)

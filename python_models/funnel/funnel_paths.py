@@ -1,0 +1,153 @@
+"""Funnel discovery: the navigation path of every event (model-hub-semantics 5, FunnelDiscovery.get_navigation_paths).
+
+Per group (session or user, var funnel_partition) the events are ordered by (moment, nice name, event_id)
+and each event gets the nice names of the next `funnel_steps` events (step_1 .. step_N, NULL past the end),
+or with funnel_start_from_end the names of the events ending at it. Everything runs as one SQL statement in
+DuckDB (window functions over the `events` relation): on the duckdb target on the local file, on the
+postgres_python target on the PostgreSQL tables dbt-postgres built. No event is pulled into pandas.
+
+Vars arrive through the YAML config (JSON text, see funnel_paths.yml).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import NamedTuple
+
+PARTITIONS = ("session", "user")
+
+
+class FunnelSettings(NamedTuple):  # not a dataclass: dbt runs the file as a module missing from sys.modules
+    steps: int
+    partition: str
+    event_type: str | None
+    start_from_end: bool
+    conversion: str | None
+    n_examples: int | None
+
+    def validate(self, conversion_names: list[str]) -> None:
+        problems = []
+        if not isinstance(self.steps, int) or isinstance(self.steps, bool) or self.steps < 1:
+            problems.append(f"funnel_steps must be a positive integer, got {self.steps!r}")
+        if self.partition not in PARTITIONS:
+            problems.append(f"funnel_partition must be one of {PARTITIONS}, got {self.partition!r}")
+        if self.event_type is not None and not isinstance(self.event_type, str):
+            problems.append(f"funnel_event_type must be an event type name or null, got {self.event_type!r}")
+        if not isinstance(self.start_from_end, bool):
+            problems.append(f"funnel_start_from_end must be true or false, got {self.start_from_end!r}")
+        if self.conversion is not None and self.conversion not in conversion_names:
+            problems.append(f"funnel_only_converted_paths must name a conversion of var 'conversions' "
+                            f"({', '.join(conversion_names)}) or be null, got {self.conversion!r}")
+        if self.n_examples is not None and (not isinstance(self.n_examples, int) or isinstance(self.n_examples, bool)
+                                            or self.n_examples < 1):
+            problems.append(f"funnel_n_examples must be a positive integer or null, got {self.n_examples!r}")
+        if problems:
+            raise ValueError("funnel_paths: " + "; ".join(problems))
+
+
+def config_value(text: str | None):
+    """A var the YAML config passed as JSON text (tojson of the var, see funnel_paths.yml)."""
+    return None if text is None else json.loads(text)
+
+
+def step_columns(settings: FunnelSettings) -> list[str]:
+    """step_k: the k-th location of the path. Forward the event itself is step 1 and step k is the event k - 1
+    places later; from the end the event is step N and step k is the event N - k places earlier."""
+    columns = []
+    for step in range(1, settings.steps + 1):
+        distance = settings.steps - step if settings.start_from_end else step - 1
+        direction = "lag" if settings.start_from_end else "lead"
+        columns.append(("nice_name" if distance == 0 else f"{direction}(nice_name, {distance}) over path_order")
+                       + f" as step_{step}")
+        if settings.conversion:
+            columns.append(("is_conversion_event" if distance == 0
+                            else f"{direction}(is_conversion_event, {distance}) over path_order")
+                           + f" as is_conversion_{step}")
+    return columns
+
+
+def paths_sql(settings: FunnelSettings, events: str, conversion_events: str) -> str:
+    """One row per path, from the SQL of the upstream relations (`events`, `int_conversion_events`)."""
+    steps = range(1, settings.steps + 1)
+    conversion_join = f"""
+        left join ({conversion_events}) as conversion_events
+            on events.event_id = conversion_events.event_id
+            and conversion_events.conversion_name = $conversion""" if settings.conversion else ""
+    # the path of the group's edge event (its last, or from the end its first) holds only that event;
+    # the reference drops it unless it is the group's only event
+    edge, other_edge = ("is_first", "is_last") if settings.start_from_end else ("is_last", "is_first")
+    first_conversion = ("case " + " ".join(f"when is_conversion_{step} then {step}" for step in steps) + " end"
+                        if settings.conversion else "null")
+    # only_converted_paths: paths that reach the conversion after their first step, cut after it
+    kept_steps = ", ".join(
+        f"case when first_conversion_step >= {step} then step_{step} end as step_{step}" if settings.conversion
+        else f"step_{step}" for step in steps)
+    return f"""
+    with filtered as (
+        select
+            events.{settings.partition}_id as group_id,
+            events.event_id,
+            events.moment,
+            events.feature_nice_name as nice_name,
+            {"coalesce(conversion_events.is_conversion_event, false)" if settings.conversion else "false"}
+                as is_conversion_event
+        from ({events}) as events{conversion_join}
+        where events.feature_nice_name is not null
+            and events.{settings.partition}_id is not null
+            {"and list_contains(events.stack_event_types, $event_type)" if settings.event_type else ""}
+    ),
+
+    stepped as (
+        select
+            group_id,
+            event_id,
+            row_number() over path_order - 1 as step_offset,
+            -- nice names are never NULL here, so a missing neighbour marks the group's first or last event
+            lag(nice_name) over path_order is null as is_first,
+            lead(nice_name) over path_order is null as is_last,
+            {", ".join(step_columns(settings))}
+        from filtered
+        -- one window for the numbering and every step, so DuckDB sorts the events once
+        window path_order as (partition by group_id order by moment, nice_name, event_id)
+    ),
+
+    paths as (
+        select
+            group_id,
+            event_id,
+            step_offset,
+            {", ".join(f"step_{step}" for step in steps)},
+            cast({first_conversion} as integer) as first_conversion_step
+        from stepped
+        where not ({settings.steps} > 1 and {edge} and not {other_edge})
+            {f"and step_offset < {settings.n_examples}" if settings.n_examples else ""}
+    )
+
+    select
+        cast(group_id as varchar) as group_id,
+        event_id,
+        cast(step_offset + 1 as integer) as path_number,
+        {kept_steps},
+        first_conversion_step
+    from paths
+    {"where first_conversion_step >= 2" if settings.conversion else ""}
+    """
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    settings = FunnelSettings(
+        steps=config_value(dbt.config.get("steps")),
+        partition=config_value(dbt.config.get("partition")),
+        event_type=config_value(dbt.config.get("event_type")),
+        start_from_end=config_value(dbt.config.get("start_from_end")),
+        conversion=config_value(dbt.config.get("only_converted_paths")),
+        n_examples=config_value(dbt.config.get("n_examples")),
+    )
+    settings.validate(config_value(dbt.config.get("conversion_names")))
+
+    events = dbt.ref("events")
+    conversion_events = dbt.ref("int_conversion_events")
+    params = {key: value for key, value in
+              (("event_type", settings.event_type), ("conversion", settings.conversion)) if value is not None}
+    return session.sql(paths_sql(settings, events.sql_query(), conversion_events.sql_query()), params=params or None)
