@@ -14,8 +14,12 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 EPOCH = datetime(1970, 1, 1)
+# the conversion definitions the build uses (dbt_project.yml var conversions, e.g. github_press: a PressEvent
+# whose location stack holds a LinkContext with id github); matched here on the raw events
+CONVERSIONS: dict[str, dict] = yaml.safe_load((Path(__file__).resolve().parents[2] / "dbt_project.yml").read_text())["vars"]["conversions"]
 
 
 def _is_uuid(value: object) -> bool:
@@ -179,3 +183,20 @@ def sessionize(events: pd.DataFrame, gap_seconds: float = 1800, identity_id: str
     if identity_id and anonymize:
         frame.loc[identity.reindex(frame.index).isna(), "user_id"] = None
     return frame.drop(columns="session_user")
+
+
+def is_conversion(frame: pd.DataFrame, definition: dict) -> pd.Series:
+    """The event matches the definition: exact event type and/or a stack element with all the given keys."""
+    elements = definition.get("location_stack") or []
+    elements = [elements] if isinstance(elements, dict) else elements
+
+    def stack_matches(stack: list) -> bool:
+        return any(isinstance(context, dict) and all(context.get(k) == v for k, v in element.items())
+                   for element in elements for context in stack)
+
+    matches = pd.Series(True, index=frame.index)
+    if definition.get("event_type"):
+        matches &= frame["event_type"] == definition["event_type"]
+    if elements:
+        matches &= frame["location_stack"].map(stack_matches)
+    return matches

@@ -8,29 +8,21 @@ follow model-hub-semantics 3 and 4 and the choices written in each mart's YAML.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from fractions import Fraction
 
 import pandas as pd
 import pytest
-import yaml
 
-from objectiv_dbt.settings import PROJECT_DIR
+from compare import assert_same_rows, without_nan
+from reference import CONVERSIONS, is_conversion
 
-# the conversion definitions the build uses (dbt_project.yml var conversions, e.g. github_press: a PressEvent
-# whose location stack holds a LinkContext with id github); matched here on the raw events
-CONVERSIONS: dict[str, dict] = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]["conversions"]
 INTERACTIVE = "InteractiveEvent"  # default of var top_features_event_type, and the walk-through's filter
 FEATURE_KEYS = ["application", "feature_nice_name", "event_type"]
 CAMPAIGN_KEYS = ["utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term"]
 
 
 # --- helpers: the definitions in pandas ---------------------------------------------------------------
-
-def without_nan(frame: pd.DataFrame) -> pd.DataFrame:
-    """Object columns with None for every missing value, so that NULL keys compare equal."""
-    return frame.astype(object).where(frame.notna(), None)
-
 
 def round_half_up(numerator: int, denominator: int, decimals: int = 3) -> float:
     """numerator / denominator rounded exactly (half away from zero, the values are never negative)."""
@@ -40,23 +32,6 @@ def round_half_up(numerator: int, denominator: int, decimals: int = 3) -> float:
 
 def is_interactive(frame: pd.DataFrame) -> pd.Series:
     return frame["stack_event_types"].map(lambda types: INTERACTIVE in types)
-
-
-def is_conversion(frame: pd.DataFrame, definition: dict) -> pd.Series:
-    """The event matches the definition: exact event type and/or a stack element with all the given keys."""
-    elements = definition.get("location_stack") or []
-    elements = [elements] if isinstance(elements, dict) else elements
-
-    def stack_matches(stack: list) -> bool:
-        return any(isinstance(context, dict) and all(context.get(k) == v for k, v in element.items())
-                   for element in elements for context in stack)
-
-    matches = pd.Series(True, index=frame.index)
-    if definition.get("event_type"):
-        matches &= frame["event_type"] == definition["event_type"]
-    if elements:
-        matches &= frame["location_stack"].map(stack_matches)
-    return matches
 
 
 def before_first_conversion(frame: pd.DataFrame, definition: dict) -> pd.Series:
@@ -175,39 +150,6 @@ def expected_funnel_conversion(events: pd.DataFrame) -> pd.DataFrame:
 
 
 # --- comparison ---------------------------------------------------------------------------------------
-
-def _comparable(value: object) -> object:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if hasattr(value, "item"):  # numpy scalars
-        value = value.item()
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    return str(value) if isinstance(value, (bytes, memoryview)) else value
-
-
-def rows_by_key(frame: pd.DataFrame, keys: list[str], columns: list[str]) -> dict[tuple, dict]:
-    records = [{c: _comparable(v) for c, v in row.items()} for row in frame[columns].to_dict("records")]
-    by_key = {tuple(record[k] for k in keys): record for record in records}
-    assert len(by_key) == len(records), "keys must be unique"
-    return by_key
-
-
-def assert_same_rows(got: pd.DataFrame, wanted: pd.DataFrame, keys: list[str], floats: Iterable[str] = ()) -> None:
-    """Same rows (matched on the keys), integers and texts exactly, floats within 1e-9 relative."""
-    columns = list(wanted.columns)
-    assert sorted(got.columns) == sorted(columns)
-    got_rows, wanted_rows = rows_by_key(got, keys, columns), rows_by_key(wanted, keys, columns)
-    assert set(got_rows) == set(wanted_rows)
-    floats = set(floats)
-    for key, expected in wanted_rows.items():
-        actual = got_rows[key]
-        for column in columns:
-            if column in floats and expected[column] is not None:
-                assert actual[column] == pytest.approx(expected[column], rel=1e-9), (key, column)
-            else:
-                assert actual[column] == expected[column], (key, column)
-
 
 # --- tests --------------------------------------------------------------------------------------------
 
