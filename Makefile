@@ -14,8 +14,8 @@ export DUCKDB_PATH ?= $(CURDIR)/objectiv.duckdb
 export DO_NOT_TRACK := 1
 # The postgres_scanner extension file inside the pip package duckdb-extension-postgres-scanner, for the
 # postgres_python target (profiles.yml). Evaluated lazily, so it works right after `install` creates .venv.
-POSTGRES_EXTENSION_PY := import duckdb_extension_postgres_scanner as m, glob, os; print(glob.glob(os.path.join(os.path.dirname(m.__file__), 'extensions', '*', 'postgres_scanner.duckdb_extension'))[0])
-export DUCKDB_POSTGRES_EXTENSION ?= $(shell test -x $(BIN)/python && $(BIN)/python -c "$(POSTGRES_EXTENSION_PY)" 2>/dev/null)
+POSTGRES_EXTENSION_PY := from objectiv_dbt.settings import postgres_extension_path; print(postgres_extension_path() or "")
+export DUCKDB_POSTGRES_EXTENSION ?= $(shell test -x $(BIN)/python && $(BIN)/python -c '$(POSTGRES_EXTENSION_PY)' 2>/dev/null)
 
 .PHONY: run test install demo-data load build summary query clean
 
@@ -56,3 +56,7 @@ query: install ## print the result of SQL on TARGET, e.g. make query SQL="select
 .PHONY: kpis
 kpis: install ## KPI API answers (JSON) from the metric buckets, e.g. make kpis ARGS="values --start 2024-03-01 --end 2024-03-08 --kpi conversion_rate"
 	$(BIN)/python -m objectiv_dbt.kpis --target $(TARGET) $(ARGS)
+
+.PHONY: bench
+bench: install ## time load and each build layer at N events (default 1,000,000) on DuckDB and PostgreSQL; writes docs/benchmarks.md
+	$(BIN)/python -m objectiv_dbt.bench --events $(if $(filter command line,$(origin N)),$(N),1000000)

@@ -77,3 +77,13 @@ def source_table(schema: str | None = None, table: str | None = None) -> SourceT
         schema=schema or defaults.get("source_schema") or "raw",
         table=table or defaults.get("source_table") or "data",
     )
+
+
+def postgres_extension_path() -> str | None:
+    """DuckDB's postgres extension as shipped in the pinned pip package (no download), if it is there."""
+    try:
+        import duckdb_extension_postgres_scanner as package
+    except ImportError:
+        return None
+    found = sorted(Path(package.__file__).parent.glob("extensions/*/postgres_scanner.duckdb_extension"))
+    return str(found[-1]) if found else None

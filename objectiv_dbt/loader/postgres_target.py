@@ -12,16 +12,7 @@ import duckdb
 from objectiv_dbt.loader.report import LoadError
 from objectiv_dbt.loader.sql import create_tables_sql, quote_ident, sql_literal
 from objectiv_dbt.loader.validate import Checked, good_rows_sql, prepare_validator, reject_rows_sql
-
-
-def _postgres_extension() -> str | None:
-    """DuckDB's postgres extension as shipped in the pinned pip package (no download), if it is there."""
-    try:
-        import duckdb_extension_postgres_scanner as package
-    except ImportError:
-        return None
-    found = sorted(Path(package.__file__).parent.glob("extensions/*/postgres_scanner.duckdb_extension"))
-    return str(found[-1]) if found else None
+from objectiv_dbt.settings import postgres_extension_path
 
 
 class PostgresTarget:
@@ -51,7 +42,7 @@ class PostgresTarget:
         prepare_validator(self.validator)
         self.stage_name = f"{table}_loading_{os.getpid()}"
         self.stage: str | None = None
-        extension = _postgres_extension() if use_extension else None
+        extension = postgres_extension_path() if use_extension else None
         with self.pg.cursor() as cursor:
             cursor.execute("set synchronous_commit = off")
             for statement in create_tables_sql(schema, table, "json"):

@@ -5,7 +5,7 @@ with source as (
     select * from {{ source('objectiv', 'data') }}
 ),
 
-parsed as (
+parsed as {{ materialized_cte() }} (
     select
         event_id,
         day,
