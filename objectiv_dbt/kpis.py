@@ -127,7 +127,7 @@ class KpiApi:
 
     def metric_names(self) -> list[str]:
         columns, _ = _fetch(self.connection, f"select * from {self.schema}.{BUCKETS_TABLE} where 1 = 0")
-        return [column for column in columns if column != "bucket_start"]
+        return [column for column in columns if column not in ("bucket_start", "dbt_updated_at")]
 
     def data_range(self) -> tuple[float, float] | None:
         _, rows = _fetch(self.connection, f"select min(bucket_start), max(bucket_start) from {self.schema}.{BUCKETS_TABLE}")

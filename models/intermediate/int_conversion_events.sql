@@ -3,14 +3,40 @@
     conversions_in_time: conversions up to and including this event's moment (ordered by moment only, so
     every event at a conversion's moment already counts it); conversions_counter: conversions in the whole
     partition; pre_conversion_hit_number: in partitions that convert, the hits before the first conversion
-    numbered backwards (1 = just before it), ordered by session start then hit number; NULL otherwise. -#}
+    numbered backwards (1 = just before it), ordered by session start then hit number; NULL otherwise.
+    Incremental: like int_events_flagged, every touched user is computed again from all of its events. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='fail',
+    indexes=postgres_indexes(['event_id', 'user_id', 'session_id']),
+) }}
 {%- set conversions = conversion_definitions() %}
-with sessionized as (
+with all_sessionized as (
     select * from {{ ref('int_events_sessionized') }}
 ),
 
-events as (
+all_events as (
     select * from {{ ref('stg_objectiv__events') }}
+),
+
+{% if is_incremental() %}
+{{ touched_users_since_last_run('all_sessionized') }},
+{% endif %}
+
+sessionized as (
+    select * from all_sessionized
+    {%- if is_incremental() %}
+    where {{ in_keys('user_id', 'touched_users', 'user_id') }}
+    {%- endif %}
+),
+
+events as (
+    select * from all_events
+    {%- if is_incremental() %}
+    where event_id in (select event_id from sessionized)
+    {%- endif %}
 ),
 
 conversion_names as (
@@ -158,5 +184,6 @@ select
     -- position and time
     session_hit_number,
     session_start_at,
-    moment
+    moment,
+    {{ run_timestamp() }} as dbt_updated_at
 from final

@@ -1,15 +1,31 @@
 {#- Model hub "map" flags (model-hub-semantics 3): is_first_session on every hit of the user's earliest
     session; is_new_user on every hit of a user in each day (is_new_user_month: month) holding at least one
-    hit of that first session. -#}
+    hit of that first session.
+    Incremental: every user (NULL, the anonymized users, included) with an event sessionized again since
+    the last run, or owning such an event before, is flagged again from all of its events. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='fail',
+    indexes=postgres_indexes(['event_id', 'user_id', 'session_id']),
+) }}
 with sessionized as (
     select * from {{ ref('int_events_sessionized') }}
 ),
+
+{% if is_incremental() %}
+{{ touched_users_since_last_run('sessionized') }},
+{% endif %}
 
 first_sessions as (
     select
         *,
         session_number = 1 as is_first_session
     from sessionized
+    {%- if is_incremental() %}
+    where {{ in_keys('user_id', 'touched_users', 'user_id') }}
+    {%- endif %}
 )
 
 select
@@ -31,5 +47,6 @@ select
     -- time
     session_start_at,
     day,
-    moment
+    moment,
+    {{ run_timestamp() }} as dbt_updated_at
 from first_sessions

@@ -1,12 +1,22 @@
 {#- Sessions per model-hub-semantics section 2: a user's event starts a session when it is the user's first
     or comes strictly more than session_gap_seconds after the previous one, ordered by (moment, event_id).
     Date-range vars cut the data before sessionization; identity resolution (var) replaces cookies by
-    identities before it, anonymization nulls never-identified users after it. -#}
+    identities before it, anonymization nulls never-identified users after it.
+    Incremental: every user touched by newly staged events is sessionized again from all of its events (with
+    identity resolution: every user a touched cookie belonged to or may now belong to, and all their
+    cookies); delete+insert by event_id replaces the earlier rows of those events. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='fail',
+    indexes=postgres_indexes(['event_id', 'user_id', 'cookie_id', 'resolved_user_id']),
+) }}
 with events as (
     select * from {{ ref('stg_objectiv__events') }}
 ),
 
-events_in_range as (
+in_range as (
     select
         event_id,
         user_id as cookie_id,
@@ -14,11 +24,55 @@ events_in_range as (
         global_contexts,
         {%- endif %}
         day,
-        moment
+        moment,
+        dbt_updated_at
     from events
     where true
         {%- if var('start_date') %} and day >= cast('{{ var("start_date") }}' as date){% endif %}
         {%- if var('end_date') %} and day <= cast('{{ var("end_date") }}' as date){% endif %}
+),
+
+{% if is_incremental() %}
+new_cookies as (
+    select distinct cookie_id
+    from in_range
+    where dbt_updated_at > {{ high_water_mark() }}
+),
+
+{%- if var('identity_resolution') %}
+touched_users as (
+    -- the users the new cookies belonged to, and may belong to now (themselves or an identity on their events)
+    select sessionized.resolved_user_id as user_id
+    from {{ this }} as sessionized
+    inner join new_cookies
+        on sessionized.cookie_id = new_cookies.cookie_id
+    union
+    select cookie_id from new_cookies
+    union
+    select {{ event_identity('in_range.global_contexts') }}
+    from in_range
+    inner join new_cookies
+        on in_range.cookie_id = new_cookies.cookie_id
+),
+{%- endif %}
+
+recomputed_cookies as (
+    select cookie_id from new_cookies
+    {%- if var('identity_resolution') %}
+    union
+    select sessionized.cookie_id
+    from {{ this }} as sessionized
+    inner join touched_users
+        on sessionized.resolved_user_id = touched_users.user_id
+    {%- endif %}
+),
+{% endif %}
+
+events_in_range as (
+    select * from in_range
+    {%- if is_incremental() %}
+    where cookie_id in (select cookie_id from recomputed_cookies)
+    {%- endif %}
 ),
 
 {% if var('identity_resolution') %}
@@ -26,8 +80,7 @@ event_identities as (
     -- the first IdentityContext with the chosen id on each event
     select
         event_id,
-        {{ first_context_field(parse_contexts('global_contexts', ['value']), 'IdentityContext', 'value',
-            context_id=var('identity_resolution')) }} || '|{{ var("identity_resolution") }}' as identity
+        {{ event_identity('global_contexts') }} as identity
     from events_in_range
 ),
 
@@ -118,6 +171,8 @@ sessionized as (
 select
     -- ids
     event_id,
+    cookie_id,
+    session_user_id as resolved_user_id,
     case
         when {{ 'true' if var('identity_resolution') and var('anonymize_unidentified') else 'false' }}
             and not is_identified then null
@@ -132,5 +187,6 @@ select
     -- time
     session_start_at,
     day,
-    moment
+    moment,
+    {{ run_timestamp() }} as dbt_updated_at
 from sessionized

@@ -1,9 +1,20 @@
+{#- Incremental: the events flagged again since the last run replace their rows. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='fail',
+    indexes=postgres_indexes(['event_id']),
+) }}
 with events as (
     select * from {{ ref('stg_objectiv__events') }}
 ),
 
 flagged as (
     select * from {{ ref('int_events_flagged') }}
+    {%- if is_incremental() %}
+    where dbt_updated_at > {{ high_water_mark() }}
+    {%- endif %}
 )
 
 select
@@ -38,7 +49,8 @@ select
     -- time
     flagged.session_start_at,
     events.day,
-    events.moment
+    events.moment,
+    {{ run_timestamp() }} as dbt_updated_at
 from flagged
 inner join events
     on flagged.event_id = events.event_id

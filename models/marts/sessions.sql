@@ -1,7 +1,18 @@
 {#- One row per session. Per conversion definition (var 'conversions') two columns:
-    <name>_conversions and is_<name>_converted. -#}
+    <name>_conversions and is_<name>_converted.
+    Incremental: every session holding an event flagged or converted again since the last run is computed
+    again from all of its events; the post-hook deletes sessions that no longer exist (merged into another
+    by a late event, or moved to another user). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='session_id',
+    on_schema_change='fail',
+    indexes=postgres_indexes(['session_id', 'user_id']),
+    post_hook="{{ delete_rows_missing_from(ref('int_events_flagged'), 'session_id') }}",
+) }}
 {%- set conversions = conversion_definitions() %}
-with flagged as (
+with all_flagged as (
     select * from {{ ref('int_events_flagged') }}
 ),
 
@@ -9,8 +20,32 @@ events as (
     select * from {{ ref('stg_objectiv__events') }}
 ),
 
-conversion_events as (
+all_conversion_events as (
     select * from {{ ref('int_conversion_events') }}
+),
+
+{% if is_incremental() %}
+touched_sessions as (
+    select session_id from all_flagged
+    where dbt_updated_at > {{ high_water_mark() }}
+    union
+    select session_id from all_conversion_events
+    where dbt_updated_at > {{ high_water_mark() }}
+),
+{% endif %}
+
+flagged as (
+    select * from all_flagged
+    {%- if is_incremental() %}
+    where session_id in (select session_id from touched_sessions)
+    {%- endif %}
+),
+
+conversion_events as (
+    select * from all_conversion_events
+    {%- if is_incremental() %}
+    where session_id in (select session_id from touched_sessions)
+    {%- endif %}
 ),
 
 spans as (
@@ -84,7 +119,8 @@ select
 
     -- time
     spans.started_at,
-    spans.ended_at
+    spans.ended_at,
+    {{ run_timestamp() }} as dbt_updated_at
 from spans
 inner join first_hits
     on spans.session_id = first_hits.session_id

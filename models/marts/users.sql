@@ -1,5 +1,25 @@
-with sessions as (
+{#- Incremental: every user with a session computed again since the last run is computed again from all of
+    its sessions; the post-hook deletes users that no longer have sessions (a cookie identified later). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='user_id',
+    on_schema_change='fail',
+    indexes=postgres_indexes(['user_id']),
+    post_hook="{{ delete_rows_missing_from(ref('sessions'), 'user_id') }}",
+) }}
+with all_sessions as (
     select * from {{ ref('sessions') }}
+),
+
+sessions as (
+    select * from all_sessions
+    {%- if is_incremental() %}
+    where user_id in (
+        select user_id from all_sessions
+        where dbt_updated_at > {{ high_water_mark() }}
+    )
+    {%- endif %}
 ),
 
 activity as (
@@ -39,7 +59,8 @@ select
 
     -- time
     activity.first_seen_at,
-    activity.last_seen_at
+    activity.last_seen_at,
+    {{ run_timestamp() }} as dbt_updated_at
 from activity
 inner join first_sessions
     on activity.user_id = first_sessions.user_id

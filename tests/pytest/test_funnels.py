@@ -14,12 +14,8 @@ Helpers used by test_logistic_regression.py too: python_models_dbt, python_model
 
 from __future__ import annotations
 
-import glob
 import importlib.util
 import json
-import os
-import subprocess
-import sys
 import uuid
 from collections import Counter
 from datetime import datetime, timedelta
@@ -49,29 +45,10 @@ OPTION_RUNS = {
 
 # --- running the Python models: in dbt on either engine, or directly on hand-made tables ------------------
 
-def postgres_extension_path() -> str:
-    """The postgres_scanner extension inside the pip package (what the Makefile exports for postgres_python)."""
-    import duckdb_extension_postgres_scanner as package
-
-    return glob.glob(os.path.join(os.path.dirname(package.__file__), "extensions", "*",
-                                  "postgres_scanner.duckdb_extension"))[0]
-
-
 def python_models_dbt(warehouse, *args: str, vars: dict | None = None) -> str:
     """A dbt command for the Python models of a warehouse: on DuckDB the usual target; on PostgreSQL the
     postgres_python target (DuckDB attached to the warehouse's database, writing into its schema)."""
-    if warehouse.engine == "duckdb":
-        return warehouse.dbt(*args, vars=vars)
-    all_vars = {"source_schema": warehouse.raw_schema, **(vars or {})}
-    command = [str(Path(sys.executable).parent / "dbt"), *args, "--target", "postgres_python",
-               "--vars", yaml.safe_dump(all_vars, default_flow_style=True),
-               "--log-path", str(warehouse.workdir / "logs"),
-               "--target-path", str(warehouse.workdir / "target_postgres_python")]
-    env = {**warehouse.env(), "DUCKDB_POSTGRES_EXTENSION": postgres_extension_path()}
-    result = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise AssertionError(f"{' '.join(args)} failed on postgres_python:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}")
-    return result.stdout
+    return warehouse.dbt(*args, vars=vars, target="postgres_python" if warehouse.engine == "postgres" else None)
 
 
 def python_model_types_match(warehouse, model_yaml: Path) -> None:

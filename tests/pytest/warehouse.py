@@ -15,7 +15,7 @@ import psycopg2
 import yaml
 
 from objectiv_dbt.load import load_file
-from objectiv_dbt.settings import PROJECT_DIR, PostgresSettings
+from objectiv_dbt.settings import PROJECT_DIR, PostgresSettings, postgres_extension_path
 
 DBT = Path(sys.executable).parent / "dbt"
 
@@ -54,15 +54,30 @@ class Warehouse:
         return load_file(path, target=self.engine, schema=self.raw_schema, duckdb_path=self.duckdb_file,
                          dsn=self.postgres.dsn() if self.postgres else None, progress=False)
 
-    def dbt(self, *args: str, vars: dict | None = None) -> str:
-        """Runs a dbt command against this warehouse; fails the test with dbt's output if dbt fails."""
+    def dbt(self, *args: str, vars: dict | None = None, target: str | None = None) -> str:
+        """Runs a dbt command against this warehouse (on its engine's target, or `target`: postgres_python for
+        Python models on PostgreSQL); fails the test with dbt's output if dbt fails."""
+        target = target or self.engine
         all_vars = {"source_schema": self.raw_schema, **(vars or {})}
-        command = [str(DBT), *args, "--target", self.engine, "--vars", yaml.safe_dump(all_vars, default_flow_style=True),
-                   "--log-path", str(self.workdir / "logs"), "--target-path", str(self.workdir / f"target_{self.engine}")]
-        result = subprocess.run(command, cwd=PROJECT_DIR, env=self.env(), capture_output=True, text=True)
+        command = [str(DBT), *args, "--target", target, "--vars", yaml.safe_dump(all_vars, default_flow_style=True),
+                   "--log-path", str(self.workdir / "logs"), "--target-path", str(self.workdir / f"target_{target}")]
+        env = self.env()
+        if target == "postgres_python":
+            env["DUCKDB_POSTGRES_EXTENSION"] = postgres_extension_path()
+        result = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
         if result.returncode != 0:
-            raise AssertionError(f"{' '.join(args)} failed on {self.engine}:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}")
+            raise AssertionError(f"{' '.join(args)} failed on {target}:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}")
         return result.stdout
+
+    def run_all(self, *args: str, vars: dict | None = None) -> None:
+        """Builds every model and seed without testing; on PostgreSQL the Python models (and what follows
+        them) by postgres_python."""
+        build = ["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test", *args]
+        if self.engine == "duckdb":
+            self.dbt(*build, vars=vars)
+            return
+        self.dbt(*build, "--exclude", "path:python_models+", vars=vars)
+        self.dbt(*build, "--select", "path:python_models+", vars=vars, target="postgres_python")
 
     def query(self, sql: str) -> pd.DataFrame:
         """Runs SQL; `{schema}` is replaced by the models' schema and `{raw}` by the raw schema."""

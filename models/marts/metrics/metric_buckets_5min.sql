@@ -1,55 +1,48 @@
 {#- Additive metrics per 5-minute bucket (model-hub-semantics 7): event metrics by the event's moment,
     session metrics by the session's start, new users by their first event, per conversion definition
     (var 'conversions') conversions and value by the conversion's moment and converted sessions by the
-    session's start. Incremental: a run rewrites the buckets from the latest stored bucket minus
-    metrics_lookback_minutes, moved back to the start bucket of any session still open at that point. -#}
+    session's start. Incremental: a run computes again every bucket holding an event of `events` computed
+    again since the last run (each touched user's whole history: its sessions' old and new start buckets,
+    its conversions), from all the events, sessions and conversions in those buckets. -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='bucket_start',
     on_schema_change='fail',
+    indexes=postgres_indexes(['bucket_start']),
 ) }}
 {%- set conversions = conversion_definitions() %}
 {%- set bucket_seconds = 300 %}
-with events as (
+with all_events as (
     select * from {{ ref('events') }}
 ),
 
-sessions as (
+all_sessions as (
     select * from {{ ref('sessions') }}
 ),
 
-conversion_events as (
+all_conversion_events as (
     select * from {{ ref('int_conversion_events') }}
 ),
+
 {% if is_incremental() %}
-high_water as (
-    -- late events up to the lookback behind the newest stored bucket are still counted
-    select
-        coalesce(max(bucket_start), timestamp '1970-01-01 00:00:00')
-            - interval '{{ var("metrics_lookback_minutes") }} minutes' as cutoff
-    from {{ this }}
-),
-
-open_sessions as (
-    -- a session with events at or after the cutoff may have changed (longer, merged with a late event):
-    -- its start bucket holds its session metrics, so rewriting starts there
-    select
-        min(sessions.started_at) as first_started_at
-    from sessions
-    inner join high_water
-        on sessions.ended_at >= high_water.cutoff
-),
-
-rewrite_window as (
-    select
-        {{ epoch_bucket_start(
-            'least(high_water.cutoff, coalesce(open_sessions.first_started_at, high_water.cutoff))',
-            bucket_seconds) }} as rewrite_from
-    from high_water
-    cross join open_sessions
+touched_buckets as (
+    select distinct {{ epoch_bucket_start('moment', bucket_seconds) }} as bucket_start
+    from all_events
+    where dbt_updated_at > {{ high_water_mark() }}
 ),
 {% endif %}
+
+{%- for name, relation, time_column in [('events', 'all_events', 'moment'),
+                                        ('sessions', 'all_sessions', 'started_at'),
+                                        ('conversion_events', 'all_conversion_events', 'moment')] %}
+{{ name }} as (
+    select * from {{ relation }}
+    {%- if is_incremental() %}
+    where {{ epoch_bucket_start(time_column, bucket_seconds) }} in (select bucket_start from touched_buckets)
+    {%- endif %}
+),
+{% endfor %}
 bucketed_events as (
     select
         {{ epoch_bucket_start('moment', bucket_seconds) }} as bucket_start,
@@ -135,12 +128,12 @@ select
     {%- if definition.get('value') %},
     cast(coalesce(conversion_metrics.{{ name }}_conversion_value, 0) as numeric(38, 6)) as {{ name }}_conversion_value
     {%- endif %}
-    {%- endfor %}
+    {%- endfor %},
+
+    -- audit
+    {{ run_timestamp() }} as dbt_updated_at
 from event_metrics
 left join session_metrics
     on event_metrics.bucket_start = session_metrics.bucket_start
 left join conversion_metrics
     on event_metrics.bucket_start = conversion_metrics.bucket_start
-{%- if is_incremental() %}
-where event_metrics.bucket_start >= (select rewrite_window.rewrite_from from rewrite_window)
-{%- endif %}

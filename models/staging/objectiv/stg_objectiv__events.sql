@@ -21,6 +21,7 @@ select
     utm_content,
     utm_term,
     day,
-    moment
+    moment,
+    dbt_updated_at
 from events
 where quarantine_reason is null

@@ -1,8 +1,39 @@
 {#- Parses every collector row's JSON exactly once, derives the per-event columns the analyses use, and
     gives each row it cannot interpret a quarantine_reason. stg_objectiv__events and
-    stg_objectiv__quarantined_events split this table; nothing is dropped. -#}
+    stg_objectiv__quarantined_events split this table; nothing is dropped.
+    Incremental: a run stages the source rows not staged yet whose moment is at most
+    incremental_lookback_minutes behind the newest staged moment (or that have no moment); the var
+    backfill_days_per_run bounds a run to that many days from the oldest such row. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    indexes=postgres_indexes(['event_id', 'user_id', 'moment']),
+) }}
+{%- set lookback_minutes = var('incremental_lookback_minutes') %}
+{%- set backfill_days = var('backfill_days_per_run') %}
 with source as (
     select * from {{ source('objectiv', 'data') }}
+),
+
+unstaged as (
+    select * from source
+    {%- if is_incremental() %}
+    where not exists (select 1 from {{ this }} as staged where staged.event_id = source.event_id)
+        {%- if lookback_minutes is not none %}
+        -- future moments (client clocks) do not move the mark
+        and (moment is null or moment >= {{ high_water_mark('moment', where='moment <= ' ~ run_timestamp()) }}
+            - interval '{{ lookback_minutes }} minutes')
+        {%- endif %}
+    {%- endif %}
+),
+
+batch as (
+    select * from unstaged
+    {%- if backfill_days %}
+    where moment is null
+        or moment < (select min(moment) from unstaged) + interval '{{ backfill_days }} days'
+    {%- endif %}
 ),
 
 parsed as {{ materialized_cte() }} (
@@ -13,7 +44,7 @@ parsed as {{ materialized_cte() }} (
         cookie_id,
         value,
         {{ parse_event_json('value') }} as event
-    from source
+    from batch
 ),
 
 unpacked as (
@@ -82,5 +113,6 @@ select
 
     -- time
     day,
-    moment
+    moment,
+    {{ run_timestamp() }} as dbt_updated_at
 from contexts
