@@ -58,5 +58,5 @@ kpis: install ## KPI API answers (JSON) from the metric buckets, e.g. make kpis 
 	$(BIN)/python -m objectiv_dbt.kpis --target $(TARGET) $(ARGS)
 
 .PHONY: bench
-bench: install ## time load and each build layer at N events (default 1,000,000) on DuckDB and PostgreSQL; writes docs/benchmarks.md
-	$(BIN)/python -m objectiv_dbt.bench --events $(if $(filter command line,$(origin N)),$(N),1000000)
+bench: install ## time load, full and incremental (+0.1 % events) build of each layer at N events (default 1,000,000) on DuckDB and PostgreSQL (TARGETS=duckdb: one); writes docs/benchmarks.md
+	$(BIN)/python -m objectiv_dbt.bench --events $(if $(filter command line,$(origin N)),$(N),1000000) $(if $(TARGETS),--targets $(TARGETS))

@@ -1,7 +1,11 @@
-"""`make bench [N=1000000]`: generate N events, load them and build every layer on DuckDB and PostgreSQL,
-timing each step and its peak memory, and write the table to docs/benchmarks.md with the machine description.
+"""`make bench [N=1000000]`: generate N events, load them and build every layer from scratch on DuckDB and
+PostgreSQL, then append 0.1 % new events (the next lines of the same generated stream) and build every layer
+incrementally; time each step and its peak memory, and write the table to docs/benchmarks.md with the machine
+description.
 
 Every step runs as its own process, so its wall time and peak resident memory (wait4's ru_maxrss) are its own.
+A dbt step also reports dbt's own execution time (its "Finished running" line): the wall time minus dbt's
+start-up (reading the project), which is the same whatever the data.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -30,26 +35,39 @@ LAYERS = {  # dbt node selections, in build order
 }
 
 
+APPENDED_SHARE = 0.001
+DBT_FINISHED = re.compile(r"Finished running .* \((\d+(?:\.\d+)?)s\)")
+
+
 @dataclass
 class Step:
     target: str
     name: str
     seconds: float
     peak_mb: float
+    dbt_seconds: float | None = None
 
 
-def run(command: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Runs a command to completion (failing loudly), returning its wall seconds and peak RSS in MB."""
+@dataclass
+class Run:
+    seconds: float
+    peak_mb: float
+    output: str
+
+
+def run(command: list[str], env: dict[str, str]) -> Run:
+    """Runs a command to completion (failing loudly): its wall seconds, peak RSS in MB and output."""
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as log:
         process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
         _, status, usage = os.wait4(process.pid, 0)  # wait4: this process's own peak memory
         process.returncode = os.waitstatus_to_exitcode(status)
         seconds = time.perf_counter() - started
+        log.seek(0)
+        output = log.read()
         if process.returncode:
-            log.seek(0)
-            raise SystemExit(f"{' '.join(command)} failed:\n{log.read()[-4000:]}")
-    return seconds, usage.ru_maxrss / 1024
+            raise SystemExit(f"{' '.join(command)} failed:\n{output[-4000:]}")
+    return Run(seconds, usage.ru_maxrss / 1024, output)
 
 
 def machine() -> str:
@@ -77,42 +95,84 @@ def prepare(target: str, workdir: Path) -> dict[str, str]:
     return env
 
 
-def bench_target(target: str, events_file: Path, workdir: Path) -> list[Step]:
+def bench_target(target: str, files: dict[str, Path], workdir: Path) -> list[Step]:
     env = prepare(target, workdir)
     steps = []
 
     def step(name: str, command: list[str]) -> None:
-        seconds, peak = run(command, env)
-        steps.append(Step(target, name, seconds, peak))
-        print(f"  {target:<9} {name:<28} {seconds:8.1f} s  {peak:8.0f} MB", flush=True)
+        result = run(command, env)
+        finished = DBT_FINISHED.search(result.output)
+        steps.append(Step(target, name, result.seconds, result.peak_mb, float(finished.group(1)) if finished else None))
+        dbt_time = f"{steps[-1].dbt_seconds:8.1f} s in dbt" if finished else ""
+        print(f"  {target:<9} {name:<40} {result.seconds:8.1f} s {dbt_time:>16} {result.peak_mb:8.0f} MB", flush=True)
 
-    step("load", [str(BIN / "python"), "-m", "objectiv_dbt.load", str(events_file), "--target", target,
-                  "--schema", "bench_raw", "--no-progress"])
-    dbt_vars = ["--vars", "{source_schema: bench_raw}"]
-    for layer, selection in LAYERS.items():
-        dbt_target = "postgres_python" if target == "postgres" and layer == "Python models" else target
-        step(f"build {layer}", [str(BIN / "dbt"), "build", "--exclude-resource-type", "test", "--exclude-resource-type",
-                                "unit_test", "--target", dbt_target, *selection, *dbt_vars])
+    for kind, build_flags in (("full", ["--full-refresh"]), ("incremental", [])):
+        step(f"load {files[kind].name}", [str(BIN / "python"), "-m", "objectiv_dbt.load", str(files[kind]),
+                                          "--target", target, "--schema", "bench_raw", "--no-progress"])
+        for layer, selection in LAYERS.items():
+            dbt_target = "postgres_python" if target == "postgres" and layer == "Python models" else target
+            step(f"{kind} build {layer}", [str(BIN / "dbt"), "build", "--exclude-resource-type", "test",
+                                           "--exclude-resource-type", "unit_test", "--target", dbt_target,
+                                           *selection, *build_flags, "--vars", "{source_schema: bench_raw}"])
     return steps
 
 
-def write_report(path: Path, events: int, steps: list[Step]) -> None:
+def totals(steps: list[Step]) -> list[str]:
+    """Per target: the full and the incremental build of every model, wall and dbt time, and their ratio."""
+    lines = []
+    for target in dict.fromkeys(step.target for step in steps):
+        sums = {}
+        for kind in ("full", "incremental"):
+            builds = [step for step in steps if step.target == target and step.name.startswith(f"{kind} build")]
+            sums[kind] = (sum(step.seconds for step in builds), sum(step.dbt_seconds or 0 for step in builds))
+        (full_wall, full_dbt), (incremental_wall, incremental_dbt) = sums["full"], sums["incremental"]
+        lines.append(f"| {target} | {full_wall:.1f} | {full_dbt:.1f} | {incremental_wall:.1f} | {incremental_dbt:.1f} "
+                     f"| {100 * incremental_dbt / full_dbt:.1f} % |")
+    return lines
+
+
+def write_report(path: Path, events: int, appended: int, steps: list[Step]) -> None:
     lines = [
         "# Benchmarks",
         "",
         f"`make bench N={events}` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC: {machine()}.",
-        "Each step is its own process: wall time and its peak resident memory. Builds are `dbt build` without tests (models and seeds).",
+        f"{events:,} generated events are loaded and built from scratch (`--full-refresh`), then {appended:,} more",
+        "(0.1 %, the next lines of the same generated stream: new and returning users, some late) are loaded and",
+        "built incrementally. Each step is its own process: wall time, dbt's own execution time (wall time minus",
+        "dbt's start-up, which does not depend on the data) and peak resident memory. Builds are `dbt build`",
+        "without tests (models and seeds), one process per layer.",
         "",
-        "| target | step | seconds | peak memory (MB) |",
-        "|---|---|---:|---:|",
-        *(f"| {s.target} | {s.name} | {s.seconds:.1f} | {s.peak_mb:.0f} |" for s in steps),
+        "| target | step | wall seconds | dbt seconds | peak memory (MB) |",
+        "|---|---|---:|---:|---:|",
+        *(f"| {s.target} | {s.name} | {s.seconds:.1f} | {'' if s.dbt_seconds is None else f'{s.dbt_seconds:.1f}'} "
+          f"| {s.peak_mb:.0f} |" for s in steps),
         "",
-        "Incremental runs after appending 0.1 % new events are not measured yet: the event-grain models are",
-        "full rebuilds until they become incremental (issue 6); `metric_buckets_5min` already is.",
+        "Every model, all layers together:",
+        "",
+        "| target | full build, wall s | full build, dbt s | incremental, wall s | incremental, dbt s | incremental / full (dbt s) |",
+        "|---|---:|---:|---:|---:|---:|",
+        *totals(steps),
         "",
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines))
+
+
+def event_files(events: int, seed: int, workdir: Path) -> dict[str, Path]:
+    """The first `events` lines of a generated stream and the 0.1 % lines that follow them."""
+    appended = max(1, round(events * APPENDED_SHARE))
+    files = {"full": workdir / f"bench_{events}_{seed}.ndjson", "incremental": workdir / f"bench_{events}_{seed}_next.ndjson"}
+    if all(path.exists() for path in files.values()):
+        return files
+    stream = workdir / f"bench_{events}_{seed}_stream.ndjson"
+    print(f"generating {events + appended:,} events into {stream}", flush=True)
+    run([str(BIN / "python"), "-m", "objectiv_dbt.generate", "--events", str(events + appended),
+         "--seed", str(seed), "--out", str(stream)], dict(os.environ))
+    with stream.open() as lines, files["full"].open("w") as first, files["incremental"].open("w") as rest:
+        for number, line in enumerate(lines):
+            (first if number < events else rest).write(line)
+    stream.unlink()
+    return files
 
 
 def main() -> None:
@@ -124,13 +184,10 @@ def main() -> None:
     arguments = parser.parse_args()
     workdir = PROJECT_DIR / "data"
     workdir.mkdir(exist_ok=True)
-    events_file = workdir / f"bench_{arguments.events}_{arguments.seed}.ndjson"
-    if not events_file.exists():
-        print(f"generating {arguments.events:,} events into {events_file}", flush=True)
-        run([str(BIN / "python"), "-m", "objectiv_dbt.generate", "--events", str(arguments.events),
-             "--seed", str(arguments.seed), "--out", str(events_file)], dict(os.environ))
-    steps = [step for target in arguments.targets.split(",") for step in bench_target(target, events_file, workdir)]
-    write_report(arguments.out, arguments.events, steps)
+    files = event_files(arguments.events, arguments.seed, workdir)
+    steps = [step for target in arguments.targets.split(",") for step in bench_target(target, files, workdir)]
+    appended = max(1, round(arguments.events * APPENDED_SHARE))
+    write_report(arguments.out, arguments.events, appended, steps)
     print(f"wrote {arguments.out}")
 
 

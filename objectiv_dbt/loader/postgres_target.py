@@ -47,6 +47,9 @@ class PostgresTarget:
             cursor.execute("set synchronous_commit = off")
             for statement in create_tables_sql(schema, table, "json"):
                 cursor.execute(statement)
+            # incremental dbt runs look for new rows by moment (DuckDB prunes by its zone maps instead)
+            cursor.execute(f"create index if not exists {quote_ident(table + '_moment')}"
+                           f" on {quote_ident(schema)}.{quote_ident(table)} (moment)")
             columns = "(event_id uuid, day date, moment timestamp, cookie_id uuid, value json)"
             if extension:
                 stage_table = f"{quote_ident(schema)}.{quote_ident(self.stage_name)}"
