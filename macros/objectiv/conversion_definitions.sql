@@ -43,3 +43,37 @@
     {%- set elements = definition.get('location_stack') or [] -%}
     {{ return([elements] if elements is mapping else elements) }}
 {% endmacro %}
+
+
+{#- Per conversion definition: is_<name>_conversion (the event matches the definition) and, for definitions
+    with a value, <name>_conversion_value (the value field of the first matching global context as a
+    number, NULL when missing or not a number). Computed once, in base_objectiv__events, on good rows. -#}
+{% macro conversion_match_columns(is_good_row) %}
+    {%- for name, definition in conversion_definitions().items() %}
+    {%- set stack_elements = conversion_stack_elements(definition) %}
+    case when {{ is_good_row }}
+        {%- if definition.get('event_type') %} and event_type = '{{ definition.event_type }}'{% endif %}
+        {%- if stack_elements %} and ({% for element in stack_elements %}{{ json_array_has_element('location_stack', element) }}{{ ' or ' if not loop.last }}{% endfor %}){% endif %}
+        then true else false
+    end as is_{{ name }}_conversion,
+    {%- set value = definition.get('value') %}
+    {%- if value %}
+    {{ try_cast_number(first_context_field(
+        parse_contexts('global_contexts', [value.field]), value.global_context, value.field, value.get('id'))) }}
+        as {{ name }}_conversion_value,
+    {%- endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+
+{#- The columns conversion_match_columns adds, by name, for the models that pass them on. -#}
+{% macro conversion_match_column_names() %}
+    {%- set names = [] -%}
+    {%- for name, definition in conversion_definitions().items() -%}
+        {%- do names.append('is_' ~ name ~ '_conversion') -%}
+        {%- if definition.get('value') -%}
+            {%- do names.append(name ~ '_conversion_value') -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(names) }}
+{% endmacro %}

@@ -22,7 +22,7 @@ all_events as (
 ),
 
 {% if is_incremental() %}
-{{ touched_users_since_last_run('all_sessionized') }},
+{{ touched_users_since_last_run(ref('int_events_sessionized')) }},
 {% endif %}
 
 sessionized as (
@@ -33,7 +33,12 @@ sessionized as (
 ),
 
 events as (
-    select * from all_events
+    select
+        event_id
+        {%- for column in conversion_match_column_names() %},
+        {{ column }}
+        {%- endfor %}
+    from all_events
     {%- if is_incremental() %}
     where event_id in (select event_id from sessionized)
     {%- endif %}
@@ -50,25 +55,13 @@ conversion_names as (
 
 conversion_events as (
     {%- for name, definition in conversions.items() %}
-    {%- set value = definition.get('value') %}
     select
         event_id,
         '{{ name }}' as conversion_name,
-        {% if value -%}
-        {{ try_cast_number(first_context_field(
-            parse_contexts('global_contexts', [value.field]), value.global_context, value.field, value.get('id'))) }}
-        {%- else -%}
-        cast(null as {{ dbt.type_numeric() }})
-        {%- endif %} as conversion_value
+        {{ name ~ '_conversion_value' if definition.get('value') else 'cast(null as ' ~ dbt.type_numeric() ~ ')' }}
+            as conversion_value
     from events
-    where true
-        {%- if definition.get('event_type') %}
-        and event_type = '{{ definition.event_type }}'
-        {%- endif %}
-        {%- set stack_elements = conversion_stack_elements(definition) %}
-        {%- if stack_elements %}
-        and ({% for element in stack_elements %}{{ json_array_has_element('location_stack', element) }}{{ ' or ' if not loop.last }}{% endfor %})
-        {%- endif %}
+    where is_{{ name }}_conversion
     {{ 'union all' if not loop.last }}
     {%- else %}
     select

@@ -15,7 +15,7 @@ with sessionized as (
 ),
 
 {% if is_incremental() %}
-{{ touched_users_since_last_run('sessionized') }},
+{{ touched_users_since_last_run(ref('int_events_sessionized')) }},
 {% endif %}
 
 first_sessions as (

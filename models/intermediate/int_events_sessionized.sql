@@ -27,16 +27,15 @@ in_range as (
         moment,
         dbt_updated_at
     from events
-    where true
-        {%- if var('start_date') %} and day >= cast('{{ var("start_date") }}' as date){% endif %}
-        {%- if var('end_date') %} and day <= cast('{{ var("end_date") }}' as date){% endif %}
+    where {{ in_date_range('day') }}
 ),
 
 {% if is_incremental() %}
 new_cookies as (
-    select distinct cookie_id
-    from in_range
+    select distinct user_id as cookie_id
+    from {{ ref('stg_objectiv__events') }}
     where dbt_updated_at > {{ high_water_mark() }}
+        and {{ in_date_range('day') }}
 ),
 
 {%- if var('identity_resolution') %}
@@ -49,10 +48,10 @@ touched_users as (
     union
     select cookie_id from new_cookies
     union
-    select {{ event_identity('in_range.global_contexts') }}
-    from in_range
+    select {{ event_identity('events.global_contexts') }}
+    from {{ ref('stg_objectiv__events') }} as events
     inner join new_cookies
-        on in_range.cookie_id = new_cookies.cookie_id
+        on events.user_id = new_cookies.cookie_id
 ),
 {%- endif %}
 

@@ -42,10 +42,6 @@ select
     flagged.is_new_user,
     flagged.is_new_user_month,
 
-    -- raw contexts
-    cast(events.location_stack as json) as location_stack,
-    cast(events.global_contexts as json) as global_contexts,
-
     -- time
     flagged.session_start_at,
     events.day,

@@ -26,10 +26,10 @@ all_conversion_events as (
 
 {% if is_incremental() %}
 touched_sessions as (
-    select session_id from all_flagged
+    select session_id from {{ ref('int_events_flagged') }}
     where dbt_updated_at > {{ high_water_mark() }}
     union
-    select session_id from all_conversion_events
+    select session_id from {{ ref('int_conversion_events') }}
     where dbt_updated_at > {{ high_water_mark() }}
 ),
 {% endif %}

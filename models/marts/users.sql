@@ -16,7 +16,7 @@ sessions as (
     select * from all_sessions
     {%- if is_incremental() %}
     where user_id in (
-        select user_id from all_sessions
+        select user_id from {{ ref('sessions') }}
         where dbt_updated_at > {{ high_water_mark() }}
     )
     {%- endif %}

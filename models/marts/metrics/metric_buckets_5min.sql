@@ -28,7 +28,7 @@ all_conversion_events as (
 {% if is_incremental() %}
 touched_buckets as (
     select distinct {{ epoch_bucket_start('moment', bucket_seconds) }} as bucket_start
-    from all_events
+    from {{ ref('events') }}
     where dbt_updated_at > {{ high_water_mark() }}
 ),
 {% endif %}

@@ -20,6 +20,9 @@ select
     utm_campaign,
     utm_content,
     utm_term,
+    {%- for column in conversion_match_column_names() %}
+    {{ column }},
+    {%- endfor %}
     day,
     moment,
     dbt_updated_at

@@ -107,6 +107,9 @@ select
     {{ first_context_field('global_context_fields', 'MarketingContext', 'content') }} as utm_content,
     {{ first_context_field('global_context_fields', 'MarketingContext', 'term') }} as utm_term,
 
+    -- conversion definitions (var 'conversions') the event matches, and their values
+    {{- conversion_match_columns('quarantine_reason is null') }}
+
     -- quarantine
     quarantine_reason,
     case when quarantine_reason is not null then cast(value as {{ dbt.type_string() }}) end as quarantined_value,
