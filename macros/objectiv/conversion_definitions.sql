@@ -47,23 +47,42 @@
 
 {#- Per conversion definition: is_<name>_conversion (the event matches the definition) and, for definitions
     with a value, <name>_conversion_value (the value field of the first matching global context as a
-    number, NULL when missing or not a number). Computed once, in base_objectiv__events, on good rows. -#}
-{% macro conversion_match_columns(is_good_row) %}
+    number, NULL when missing or not a number). Computed once, in base_objectiv__events, on good rows, from
+    the contexts it parsed with the fields conversion_context_fields names. -#}
+{% macro conversion_match_columns(is_good_row, location_contexts, global_contexts) %}
     {%- for name, definition in conversion_definitions().items() %}
     {%- set stack_elements = conversion_stack_elements(definition) %}
     case when {{ is_good_row }}
         {%- if definition.get('event_type') %} and event_type = '{{ definition.event_type }}'{% endif %}
-        {%- if stack_elements %} and ({% for element in stack_elements %}{{ json_array_has_element('location_stack', element) }}{{ ' or ' if not loop.last }}{% endfor %}){% endif %}
+        {%- if stack_elements %} and ({% for element in stack_elements %}{{ contexts_have_element(location_contexts, element) }}{{ ' or ' if not loop.last }}{% endfor %}){% endif %}
         then true else false
     end as is_{{ name }}_conversion,
     {%- set value = definition.get('value') %}
     {%- if value %}
-    {{ try_cast_number(first_context_field(
-        parse_contexts('global_contexts', [value.field]), value.global_context, value.field, value.get('id'))) }}
+    {{ try_cast_number(first_context_field(global_contexts, value.global_context, value.field, value.get('id'))) }}
         as {{ name }}_conversion_value,
     {%- endif %}
     {%- endfor %}
 {%- endmacro %}
+
+
+{#- The context fields (besides _type and id) the conversion definitions read: {'location_stack': [...],
+    'global_contexts': [...]}, for parse_contexts. -#}
+{% macro conversion_context_fields() %}
+    {%- set fields = {'location_stack': [], 'global_contexts': []} -%}
+    {%- for name, definition in conversion_definitions().items() -%}
+        {%- for element in conversion_stack_elements(definition) -%}
+            {%- for key in element if key not in ['_type', 'id'] and key not in fields.location_stack -%}
+                {%- do fields.location_stack.append(key) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+        {%- set value = definition.get('value') -%}
+        {%- if value and value.field not in fields.global_contexts + ['_type', 'id'] -%}
+            {%- do fields.global_contexts.append(value.field) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(fields) }}
+{% endmacro %}
 
 
 {#- The columns conversion_match_columns adds, by name, for the models that pass them on. -#}

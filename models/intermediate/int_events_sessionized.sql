@@ -21,7 +21,7 @@ in_range as (
         event_id,
         user_id as cookie_id,
         {%- if var('identity_resolution') %}
-        global_contexts,
+        identity,
         {%- endif %}
         day,
         moment,
@@ -48,7 +48,7 @@ touched_users as (
     union
     select cookie_id from new_cookies
     union
-    select {{ event_identity('events.global_contexts') }}
+    select events.identity
     from {{ ref('stg_objectiv__events') }} as events
     inner join new_cookies
         on events.user_id = new_cookies.cookie_id
@@ -75,27 +75,14 @@ events_in_range as (
 ),
 
 {% if var('identity_resolution') %}
-event_identities as (
-    -- the first IdentityContext with the chosen id on each event
-    select
-        event_id,
-        {{ event_identity('global_contexts') }} as identity
-    from events_in_range
-),
-
 cookie_identities as (
     -- the identity of a cookie's latest identified event applies to all of that cookie's events
     select
-        events_in_range.cookie_id,
-        event_identities.identity,
-        row_number() over (
-            partition by events_in_range.cookie_id
-            order by events_in_range.moment desc, events_in_range.event_id desc
-        ) as recency
+        cookie_id,
+        identity,
+        row_number() over (partition by cookie_id order by moment desc, event_id desc) as recency
     from events_in_range
-    inner join event_identities
-        on events_in_range.event_id = event_identities.event_id
-    where event_identities.identity is not null
+    where identity is not null
 ),
 
 resolved as (

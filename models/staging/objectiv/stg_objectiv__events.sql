@@ -9,8 +9,6 @@ select
     user_id,
     event_type,
     stack_event_types,
-    location_stack,
-    global_contexts,
     application,
     root_location,
     feature_nice_name,
@@ -20,6 +18,7 @@ select
     utm_campaign,
     utm_content,
     utm_term,
+    identity,
     {%- for column in conversion_match_column_names() %}
     {{ column }},
     {%- endfor %}

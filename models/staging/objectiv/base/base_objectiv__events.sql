@@ -1,6 +1,7 @@
 {#- Parses every collector row's JSON exactly once, derives the per-event columns the analyses use, and
     gives each row it cannot interpret a quarantine_reason. stg_objectiv__events and
-    stg_objectiv__quarantined_events split this table; nothing is dropped.
+    stg_objectiv__quarantined_events split this table; nothing is dropped. The JSON itself is not copied:
+    the views that flatten the contexts read it from the source table.
     Incremental: a run stages the source rows not staged yet whose moment is at most
     incremental_lookback_minutes behind the newest staged moment (or that have no moment); the var
     backfill_days_per_run bounds a run to that many days from the oldest such row. -#}
@@ -12,6 +13,10 @@
 ) }}
 {%- set lookback_minutes = var('incremental_lookback_minutes') %}
 {%- set backfill_days = var('backfill_days_per_run') %}
+{%- set conversion_fields = conversion_context_fields() %}
+{%- set global_fields = ['referrer', 'source', 'medium', 'campaign', 'content', 'term']
+    + (['value'] if var('identity_resolution') else []) %}
+{%- do global_fields.extend(conversion_fields.global_contexts | reject('in', global_fields) | list) %}
 with source as (
     select * from {{ source('objectiv', 'data') }}
 ),
@@ -79,9 +84,8 @@ checked as (
 contexts as (
     select
         *,
-        {{ parse_contexts('location_stack') }} as location_contexts,
-        {{ parse_contexts('global_contexts', ['referrer', 'source', 'medium', 'campaign', 'content', 'term']) }}
-            as global_context_fields
+        {{ parse_contexts('location_stack', conversion_fields.location_stack) }} as location_contexts,
+        {{ parse_contexts('global_contexts', global_fields) }} as global_context_fields
     from checked
 )
 
@@ -93,8 +97,6 @@ select
     -- event
     event_type,
     stack_event_types,
-    location_stack,
-    global_contexts,
 
     -- derived from the contexts (model-hub-semantics 1.3)
     {{ first_context_field('global_context_fields', 'ApplicationContext', 'id') }} as application,
@@ -106,9 +108,11 @@ select
     {{ first_context_field('global_context_fields', 'MarketingContext', 'campaign') }} as utm_campaign,
     {{ first_context_field('global_context_fields', 'MarketingContext', 'content') }} as utm_content,
     {{ first_context_field('global_context_fields', 'MarketingContext', 'term') }} as utm_term,
+    {{ event_identity('global_context_fields') if var('identity_resolution') else 'cast(null as ' ~ dbt.type_string() ~ ')' }}
+        as identity,
 
     -- conversion definitions (var 'conversions') the event matches, and their values
-    {{- conversion_match_columns('quarantine_reason is null') }}
+    {{- conversion_match_columns('quarantine_reason is null', 'location_contexts', 'global_context_fields') }}
 
     -- quarantine
     quarantine_reason,
