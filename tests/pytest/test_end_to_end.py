@@ -97,7 +97,7 @@ def test_identity_resolution_and_date_range_equal_reference(built, expected):
     warehouse, _ = built
     days = sorted(expected["events"]["day"].unique())
     options = {"identity_resolution": "email", "start_date": str(days[3]), "end_date": str(days[-4])}
-    warehouse.dbt("run", "--select", "int_events_sessionized", vars=options)
+    warehouse.dbt("run", "--full-refresh", "--select", "+int_events_sessionized", vars=options)
     got = warehouse.query("select * from {schema}.int_events_sessionized")
     wanted = reference.sessionize(expected["events"], identity_id="email", start_date=options["start_date"],
                                   end_date=options["end_date"])
