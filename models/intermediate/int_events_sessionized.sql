@@ -24,8 +24,7 @@ in_range as (
         identity,
         {%- endif %}
         day,
-        moment,
-        dbt_updated_at
+        moment
     from events
     where {{ in_date_range('day') }}
 ),
