@@ -132,6 +132,8 @@ class PostgresTarget:
             self.pg.rollback()
             with self.pg.cursor() as cursor:
                 cursor.execute(f"drop table if exists {quote_ident(self.schema)}.{quote_ident(self.stage_name)}")
+                # fresh statistics, so that incremental dbt runs find the new rows by the moment index
+                cursor.execute(f"analyze {self.data}")
             self.pg.commit()
         finally:
             self.pg.close()
