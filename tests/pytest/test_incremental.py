@@ -146,9 +146,9 @@ def test_incremental_runs_equal_full_refresh(new_warehouse, chunks, tmp_path, op
     warehouse = new_warehouse()
     run_chunks(warehouse, parts.write(tmp_path), vars)
     incremental = snapshot(warehouse)
-    spanning = sessions_spanning_chunks(warehouse, chunk_of_each_event(parts))
     warehouse.run_all("--full-refresh", vars=vars)
     full = snapshot(warehouse)
+    spanning = sessions_spanning_chunks(warehouse, chunk_of_each_event(parts))
     assert spanning > 10, "sessions must span chunks"
     assert len(full["events"]) > 0.95 * sum(map(len, parts.lines))
     assert_same_tables(incremental, full)
