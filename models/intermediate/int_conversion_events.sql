@@ -7,9 +7,7 @@
     Incremental: like int_events_flagged, every touched user is computed again from all of its events. -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
     unique_key='event_id',
-    on_schema_change='fail',
     indexes=postgres_indexes(['event_id', 'user_id', 'session_id']),
 ) }}
 {%- set conversions = conversion_definitions() %}

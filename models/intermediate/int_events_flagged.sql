@@ -5,9 +5,7 @@
     the last run, or owning such an event before, is flagged again from all of its events. -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
     unique_key='event_id',
-    on_schema_change='fail',
     indexes=postgres_indexes(['event_id', 'user_id', 'session_id']),
 ) }}
 with sessionized as (

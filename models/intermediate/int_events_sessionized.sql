@@ -7,9 +7,7 @@
     cookies); delete+insert by event_id replaces the earlier rows of those events. -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
     unique_key='event_id',
-    on_schema_change='fail',
     indexes=postgres_indexes(['event_id', 'user_id', 'cookie_id', 'resolved_user_id']),
 ) }}
 with events as (

@@ -1,9 +1,7 @@
 {#- Incremental: the events flagged again since the last run replace their rows. -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
     unique_key='event_id',
-    on_schema_change='fail',
     indexes=postgres_indexes(['event_id']),
 ) }}
 with events as (

@@ -5,13 +5,12 @@
     by a late event, or moved to another user). -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
     unique_key='session_id',
-    on_schema_change='fail',
     indexes=postgres_indexes(['session_id', 'user_id']),
     post_hook="{{ delete_rows_missing_from(ref('int_events_flagged'), 'session_id') }}",
 ) }}
 {%- set conversions = conversion_definitions() %}
+{%- set since_last_run = high_water_mark() %}
 with all_flagged as (
     select * from {{ ref('int_events_flagged') }}
 ),
@@ -27,10 +26,10 @@ all_conversion_events as (
 {% if is_incremental() %}
 touched_sessions as (
     select session_id from {{ ref('int_events_flagged') }}
-    where dbt_updated_at > {{ high_water_mark() }}
+    where dbt_updated_at > {{ since_last_run }}
     union
     select session_id from {{ ref('int_conversion_events') }}
-    where dbt_updated_at > {{ high_water_mark() }}
+    where dbt_updated_at > {{ since_last_run }}
 ),
 {% endif %}
 

@@ -2,9 +2,7 @@
     its sessions; the post-hook deletes users that no longer have sessions (a cookie identified later). -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
     unique_key='user_id',
-    on_schema_change='fail',
     indexes=postgres_indexes(['user_id']),
     post_hook="{{ delete_rows_missing_from(ref('sessions'), 'user_id') }}",
 ) }}

@@ -6,9 +6,7 @@
     its conversions), from all the events, sessions and conversions in those buckets. -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
     unique_key='bucket_start',
-    on_schema_change='fail',
     indexes=postgres_indexes(['bucket_start']),
 ) }}
 {%- set conversions = conversion_definitions() %}

@@ -8,7 +8,6 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    on_schema_change='fail',
     indexes=postgres_indexes(['event_id', 'user_id', 'moment']),
 ) }}
 {%- set lookback_minutes = var('incremental_lookback_minutes') %}
