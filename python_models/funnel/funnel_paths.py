@@ -12,6 +12,7 @@ Vars arrive through the YAML config (JSON text, see funnel_paths.yml).
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import NamedTuple
 
 PARTITIONS = ("session", "user")
@@ -66,8 +67,10 @@ def step_columns(settings: FunnelSettings) -> list[str]:
     return columns
 
 
-def paths_sql(settings: FunnelSettings, events: str, conversion_events: str) -> str:
-    """One row per path, from the SQL of the upstream relations (`events`, `int_conversion_events`)."""
+def paths_sql(settings: FunnelSettings, events: str, conversion_events: str, incremental: bool = False) -> str:
+    """One row per path, from the SQL of the upstream relations (`events`, `int_conversion_events`).
+    incremental: only the groups of events changed after $changed_after, plus a marker row (NULL
+    path_number) for each changed event without a path."""
     steps = range(1, settings.steps + 1)
     conversion_join = f"""
         left join ({conversion_events}) as conversion_events
@@ -82,6 +85,10 @@ def paths_sql(settings: FunnelSettings, events: str, conversion_events: str) -> 
     kept_steps = ", ".join(
         f"case when first_conversion_step >= {step} then step_{step} end as step_{step}" if settings.conversion
         else f"step_{step}" for step in steps)
+    changed_groups = f"""
+            and events.{settings.partition}_id in (
+                select {settings.partition}_id from ({events}) as changed where dbt_updated_at > $changed_after
+            )""" if incremental else ""
     return f"""
     with filtered as (
         select
@@ -94,7 +101,7 @@ def paths_sql(settings: FunnelSettings, events: str, conversion_events: str) -> 
         from ({events}) as events{conversion_join}
         where events.feature_nice_name is not null
             and events.{settings.partition}_id is not null
-            {"and list_contains(events.stack_event_types, $event_type)" if settings.event_type else ""}
+            {"and list_contains(events.stack_event_types, $event_type)" if settings.event_type else ""}{changed_groups}
     ),
 
     stepped as (
@@ -121,21 +128,46 @@ def paths_sql(settings: FunnelSettings, events: str, conversion_events: str) -> 
         from stepped
         where not ({settings.steps} > 1 and {edge} and not {other_edge})
             {f"and step_offset < {settings.n_examples}" if settings.n_examples else ""}
+    ),
+
+    kept as (
+        select
+            cast(group_id as varchar) as group_id,
+            event_id,
+            cast(step_offset + 1 as integer) as path_number,
+            {kept_steps},
+            first_conversion_step
+        from paths
+        {"where first_conversion_step >= 2" if settings.conversion else ""}
     )
 
     select
-        cast(group_id as varchar) as group_id,
+        *,
+        (select max(dbt_updated_at) from ({events}) as versions) as dbt_updated_at
+    from kept
+    {removed_paths_sql(settings, events) if incremental else ""}
+    """
+
+
+def removed_paths_sql(settings: FunnelSettings, events: str) -> str:
+    """Marker rows (NULL path_number) for the changed events that start no path now."""
+    steps = ", ".join(f"null as step_{step}" for step in range(1, settings.steps + 1))
+    return f"""
+    union all
+    select
+        null as group_id,
         event_id,
-        cast(step_offset + 1 as integer) as path_number,
-        {kept_steps},
-        first_conversion_step
-    from paths
-    {"where first_conversion_step >= 2" if settings.conversion else ""}
+        null as path_number,
+        {steps},
+        null as first_conversion_step,
+        (select max(dbt_updated_at) from ({events}) as versions) as dbt_updated_at
+    from ({events}) as changed
+    where dbt_updated_at > $changed_after
+        and event_id not in (select event_id from kept)
     """
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
     settings = FunnelSettings(
         steps=config_value(dbt.config.get("steps")),
         partition=config_value(dbt.config.get("partition")),
@@ -150,4 +182,8 @@ def model(dbt, session):
     conversion_events = dbt.ref("int_conversion_events")
     params = {key: value for key, value in
               (("event_type", settings.event_type), ("conversion", settings.conversion)) if value is not None}
-    return session.sql(paths_sql(settings, events.sql_query(), conversion_events.sql_query()), params=params or None)
+    if dbt.is_incremental:
+        newest = session.sql(f"select max(dbt_updated_at) from {dbt.this}").fetchone()[0]
+        params["changed_after"] = newest or datetime(1900, 1, 1)  # an empty table: every event is new
+    sql = paths_sql(settings, events.sql_query(), conversion_events.sql_query(), incremental=dbt.is_incremental)
+    return session.sql(sql, params=params or None)

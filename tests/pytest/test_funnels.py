@@ -75,6 +75,8 @@ def load_model(path: Path):
 class FakeDbt:
     """What dbt-duckdb hands a Python model: `ref` as a relation on the session, vars as JSON config text."""
 
+    is_incremental = False
+
     def __init__(self, session: duckdb.DuckDBPyConnection, config: dict, tables: dict[str, str]):
         self.session, self.tables = session, tables
         self.config = self
@@ -94,10 +96,10 @@ def run_funnel(events: pd.DataFrame, conversions: pd.DataFrame | None = None, **
     """funnel_paths.py on hand-made events (and int_conversion_events rows) in an in-memory DuckDB."""
     session = duckdb.connect()
     session.execute("create table events (event_id uuid, user_id varchar, session_id varchar, moment timestamp, "
-                    "feature_nice_name varchar, stack_event_types varchar[])")
+                    "feature_nice_name varchar, stack_event_types varchar[], dbt_updated_at timestamp)")
     session.register("events_frame", events)
     session.execute("insert into events select cast(event_id as uuid), user_id, session_id, moment, feature_nice_name, "
-                    "stack_event_types from events_frame")
+                    "stack_event_types, timestamp '2024-04-01' from events_frame")
     session.execute("create table int_conversion_events (event_id uuid, conversion_name varchar, is_conversion_event boolean)")
     if conversions is not None:
         session.register("conversions_frame", conversions)
@@ -332,10 +334,12 @@ def funnel_runs(parity_build):
     runs = {"default": built_tables(parity_build, DEFAULTS["funnel_steps"])}
     try:
         for name, options in OPTION_RUNS.items():
-            python_models_dbt(parity_build, "run", "--select", "path:python_models/funnel+", vars=options)
+            # other vars make other paths: an incremental run would keep the old ones
+            python_models_dbt(parity_build, "run", "--full-refresh", "--select", "path:python_models/funnel+",
+                              vars=options)
             runs[name] = built_tables(parity_build, options["funnel_steps"])
     finally:
-        python_models_dbt(parity_build, "run", "--select", "path:python_models/funnel+")
+        python_models_dbt(parity_build, "run", "--full-refresh", "--select", "path:python_models/funnel+")
     return runs
 
 

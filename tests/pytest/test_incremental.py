@@ -6,7 +6,7 @@ chunk is shuffled, so chunks hold events older than what earlier chunks loaded, 
 After loading each chunk `dbt run` runs incrementally; then every table model (intermediate, marts, ML and
 Python models) must equal what `dbt run --full-refresh` builds from the same data, apart from the audit
 column dbt_updated_at. Also with identity resolution (cookies identified in a later chunk move to their
-identity), and with the backfill bound (a first run done in steps).
+identity; funnels by user with every option), and with the backfill bound (a first run done in steps).
 """
 
 from __future__ import annotations
@@ -29,7 +29,10 @@ EVENTS = 50_000
 SEED = 606
 CHUNKS = 10
 MOVED_TO_NEXT_CHUNK = 0.01
-IDENTITY_VARS = {"identity_resolution": "email", "anonymize_unidentified": True}
+# identity resolution moves events to other users: funnels by user, with every option, see that too
+IDENTITY_VARS = {"identity_resolution": "email", "anonymize_unidentified": True, "funnel_partition": "user",
+                 "funnel_steps": 4, "funnel_start_from_end": True, "funnel_only_converted_paths": "github_press",
+                 "funnel_n_examples": 40}
 AUDIT_COLUMN = "dbt_updated_at"
 
 
@@ -151,6 +154,7 @@ def test_incremental_runs_equal_full_refresh(new_warehouse, chunks, tmp_path, op
     spanning = sessions_spanning_chunks(warehouse, chunk_of_each_event(parts))
     assert spanning > 10, "sessions must span chunks"
     assert len(full["events"]) > 0.95 * sum(map(len, parts.lines))
+    assert len(full["funnel_paths"]) > 50
     assert_same_tables(incremental, full)
 
 
