@@ -36,6 +36,8 @@ LAYERS = {  # dbt node selections, in build order
 
 
 APPENDED_SHARE = 0.001
+SMALL_EVENTS = 1_000
+FIXED_COST_STEP = "small: incremental build, nothing new"
 DBT_FINISHED = re.compile(r"Finished running .* \((\d+(?:\.\d+)?)s\)")
 
 
@@ -78,56 +80,69 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {memory_kb / 1024 / 1024:.0f} GiB memory, Python {platform.python_version()}"
 
 
-def prepare(target: str, workdir: Path) -> dict[str, str]:
-    """An empty warehouse for the benchmark: a new DuckDB file, or fresh schemas in PostgreSQL."""
+def prepare(target: str, workdir: Path, name: str) -> dict[str, str]:
+    """An empty warehouse for the benchmark: a new DuckDB file, or fresh schemas in PostgreSQL (`name` for the
+    models, `name`_raw for the collector table)."""
     env = {**os.environ, "DBT_PROFILES_DIR": str(PROJECT_DIR), "DO_NOT_TRACK": "1",
            "DUCKDB_POSTGRES_EXTENSION": os.environ.get("DUCKDB_POSTGRES_EXTENSION") or postgres_extension_path() or ""}
     if target == "duckdb":
-        database = workdir / "bench.duckdb"
+        database = workdir / f"{name}.duckdb"
         for leftover in (database, Path(f"{database}.wal")):
             leftover.unlink(missing_ok=True)
         env["DUCKDB_PATH"] = str(database)
     else:
-        env["POSTGRES_SCHEMA"] = "bench"
+        env["POSTGRES_SCHEMA"] = name
         with psycopg2.connect(postgres_settings().dsn()) as connection, connection.cursor() as cursor:
-            cursor.execute("drop schema if exists bench cascade; drop schema if exists bench_raw cascade")
+            cursor.execute(f"drop schema if exists {name} cascade; drop schema if exists {name}_raw cascade")
         connection.close()
     return env
 
 
 def bench_target(target: str, files: dict[str, Path], workdir: Path) -> list[Step]:
-    env = prepare(target, workdir)
     steps = []
 
-    def step(name: str, command: list[str]) -> None:
+    def step(name: str, command: list[str], env: dict[str, str]) -> None:
         result = run(command, env)
         finished = DBT_FINISHED.search(result.output)
         steps.append(Step(target, name, result.seconds, result.peak_mb, float(finished.group(1)) if finished else None))
         dbt_time = f"{steps[-1].dbt_seconds:8.1f} s in dbt" if finished else ""
-        print(f"  {target:<9} {name:<40} {result.seconds:8.1f} s {dbt_time:>16} {result.peak_mb:8.0f} MB", flush=True)
+        print(f"  {target:<9} {name:<48} {result.seconds:8.1f} s {dbt_time:>16} {result.peak_mb:8.0f} MB", flush=True)
 
-    for kind, build_flags in (("full", ["--full-refresh"]), ("incremental", [])):
-        step(f"load {files[kind].name}", [str(BIN / "python"), "-m", "objectiv_dbt.load", str(files[kind]),
-                                          "--target", target, "--schema", "bench_raw", "--no-progress"])
+    def load(path: Path, env: dict[str, str]) -> None:
+        step(f"load {path.name}", [str(BIN / "python"), "-m", "objectiv_dbt.load", str(path), "--target", target,
+                                   "--schema", f"{env['BENCH_NAME']}_raw", "--no-progress"], env)
+
+    def build(name: str, build_flags: list[str], env: dict[str, str]) -> None:
         for layer, selection in LAYERS.items():
             dbt_target = "postgres_python" if target == "postgres" and layer == "Python models" else target
-            step(f"{kind} build {layer}", [str(BIN / "dbt"), "build", "--exclude-resource-type", "test",
-                                           "--exclude-resource-type", "unit_test", "--target", dbt_target,
-                                           *selection, *build_flags, "--vars", "{source_schema: bench_raw}"])
+            step(f"{name} {layer}", [str(BIN / "dbt"), "build", "--exclude-resource-type", "test",
+                                     "--exclude-resource-type", "unit_test", "--target", dbt_target, *selection,
+                                     *build_flags, "--vars", f"{{source_schema: {env['BENCH_NAME']}_raw}}"], env)
+
+    env = {**prepare(target, workdir, "bench"), "BENCH_NAME": "bench"}
+    for kind, build_flags in (("full", ["--full-refresh"]), ("incremental", [])):
+        load(files[kind], env)
+        build(f"{kind} build", build_flags, env)
+    # what dbt itself costs, whatever the data: every model on a tiny warehouse, then a run with nothing new
+    env = {**prepare(target, workdir, "bench_small"), "BENCH_NAME": "bench_small"}
+    load(files["small"], env)
+    build("small: full build", ["--full-refresh"], env)
+    build(FIXED_COST_STEP, [], env)
     return steps
 
 
 def totals(steps: list[Step]) -> list[str]:
-    """Per target: the full and the incremental build of every model, wall and dbt time, and their ratio."""
+    """Per target: the full and the incremental build of every model, wall and dbt time, their ratio, and
+    dbt's fixed cost (the incremental build of the small warehouse with nothing new)."""
     lines = []
     for target in dict.fromkeys(step.target for step in steps):
         sums = {}
-        for kind in ("full", "incremental"):
-            builds = [step for step in steps if step.target == target and step.name.startswith(f"{kind} build")]
+        for kind in ("full build", "incremental build", FIXED_COST_STEP):
+            builds = [step for step in steps if step.target == target and step.name.startswith(kind)]
             sums[kind] = (sum(step.seconds for step in builds), sum(step.dbt_seconds or 0 for step in builds))
-        (full_wall, full_dbt), (incremental_wall, incremental_dbt) = sums["full"], sums["incremental"]
+        (full_wall, full_dbt), (incremental_wall, incremental_dbt), (_, fixed_dbt) = sums.values()
         lines.append(f"| {target} | {full_wall:.1f} | {full_dbt:.1f} | {incremental_wall:.1f} | {incremental_dbt:.1f} "
-                     f"| {100 * incremental_dbt / full_dbt:.1f} % |")
+                     f"| {100 * incremental_dbt / full_dbt:.1f} % | {fixed_dbt:.1f} ({100 * fixed_dbt / full_dbt:.1f} %) |")
     return lines
 
 
@@ -141,6 +156,9 @@ def write_report(path: Path, events: int, appended: int, steps: list[Step]) -> N
         "built incrementally. Each step is its own process: wall time, dbt's own execution time (wall time minus",
         "dbt's start-up, which does not depend on the data) and peak resident memory. Builds are `dbt build`",
         "without tests (models and seeds), one process per layer.",
+        f"The `small:` steps build a warehouse of the first {SMALL_EVENTS:,} events, then run again with nothing new:",
+        "what dbt itself spends on every model (rendering, metadata queries, table swaps) whatever the data, which no",
+        "incremental logic can remove.",
         "",
         "| target | step | wall seconds | dbt seconds | peak memory (MB) |",
         "|---|---|---:|---:|---:|",
@@ -149,8 +167,9 @@ def write_report(path: Path, events: int, appended: int, steps: list[Step]) -> N
         "",
         "Every model, all layers together:",
         "",
-        "| target | full build, wall s | full build, dbt s | incremental, wall s | incremental, dbt s | incremental / full (dbt s) |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| target | full build, wall s | full build, dbt s | incremental, wall s | incremental, dbt s "
+        "| incremental / full (dbt s) | dbt's fixed cost, dbt s (of full) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
         *totals(steps),
         "",
     ]
@@ -159,11 +178,16 @@ def write_report(path: Path, events: int, appended: int, steps: list[Step]) -> N
 
 
 def event_files(events: int, seed: int, workdir: Path) -> dict[str, Path]:
-    """The first `events` lines of a generated stream and the 0.1 % lines that follow them."""
+    """The first `events` lines of a generated stream, the 0.1 % lines that follow them, and its first
+    SMALL_EVENTS lines."""
     appended = max(1, round(events * APPENDED_SHARE))
     files = {"full": workdir / f"bench_{events}_{seed}.ndjson", "incremental": workdir / f"bench_{events}_{seed}_next.ndjson"}
+    small = workdir / f"bench_{events}_{seed}_first_{SMALL_EVENTS}.ndjson"
     if all(path.exists() for path in files.values()):
-        return files
+        if not small.exists():
+            with files["full"].open() as lines:
+                small.write_text("".join(line for _, line in zip(range(SMALL_EVENTS), lines)))
+        return {**files, "small": small}
     stream = workdir / f"bench_{events}_{seed}_stream.ndjson"
     print(f"generating {events + appended:,} events into {stream}", flush=True)
     run([str(BIN / "python"), "-m", "objectiv_dbt.generate", "--events", str(events + appended),
@@ -172,7 +196,7 @@ def event_files(events: int, seed: int, workdir: Path) -> dict[str, Path]:
         for number, line in enumerate(lines):
             (first if number < events else rest).write(line)
     stream.unlink()
-    return files
+    return event_files(events, seed, workdir)
 
 
 def main() -> None:

@@ -90,7 +90,12 @@ def paths_sql(settings: FunnelSettings, events: str, conversion_events: str, inc
                 select {settings.partition}_id from ({events}) as changed where dbt_updated_at > $changed_after
             )""" if incremental else ""
     return f"""
-    with filtered as (
+    with version as (
+        -- the newest version of `events` this run saw: the next run recomputes what changed after it
+        select max(dbt_updated_at) as dbt_updated_at from ({events}) as events
+    ),
+
+    filtered as (
         select
             events.{settings.partition}_id as group_id,
             events.event_id,
@@ -141,10 +146,9 @@ def paths_sql(settings: FunnelSettings, events: str, conversion_events: str, inc
         {"where first_conversion_step >= 2" if settings.conversion else ""}
     )
 
-    select
-        *,
-        (select max(dbt_updated_at) from ({events}) as versions) as dbt_updated_at
+    select kept.*, version.dbt_updated_at
     from kept
+    cross join version
     {removed_paths_sql(settings, events) if incremental else ""}
     """
 
@@ -160,9 +164,10 @@ def removed_paths_sql(settings: FunnelSettings, events: str) -> str:
         null as path_number,
         {steps},
         null as first_conversion_step,
-        (select max(dbt_updated_at) from ({events}) as versions) as dbt_updated_at
+        version.dbt_updated_at
     from ({events}) as changed
-    where dbt_updated_at > $changed_after
+    cross join version
+    where changed.dbt_updated_at > $changed_after
         and event_id not in (select event_id from kept)
     """
 

@@ -92,8 +92,10 @@ class FakeDbt:
         return self.session.query(f"select * from {self.tables.get(name, name)}")
 
 
-def run_funnel(events: pd.DataFrame, conversions: pd.DataFrame | None = None, **options) -> pd.DataFrame:
-    """funnel_paths.py on hand-made events (and int_conversion_events rows) in an in-memory DuckDB."""
+def run_funnel(events: pd.DataFrame, conversions: pd.DataFrame | None = None, changed: list[str] | None = None,
+               **options) -> pd.DataFrame:
+    """funnel_paths.py on hand-made events (and int_conversion_events rows) in an in-memory DuckDB. changed:
+    an incremental run after these events (by name) changed."""
     session = duckdb.connect()
     session.execute("create table events (event_id uuid, user_id varchar, session_id varchar, moment timestamp, "
                     "feature_nice_name varchar, stack_event_types varchar[], dbt_updated_at timestamp)")
@@ -108,7 +110,13 @@ def run_funnel(events: pd.DataFrame, conversions: pd.DataFrame | None = None, **
     settings = {"steps": 3, "partition": "session", "event_type": None, "start_from_end": False,
                 "only_converted_paths": None, "n_examples": None, "conversion_names": [CONVERSION_NAME, "purchase"],
                 **options}
-    paths = load_model(FUNNEL_DIR / "funnel_paths.py").model(FakeDbt(session, settings, {}), session)
+    dbt = FakeDbt(session, settings, {})
+    if changed:
+        session.execute("update events set dbt_updated_at = timestamp '2024-04-02' where event_id in "
+                        f"({', '.join(repr(event_uuid(name)) for name in changed)})")
+        session.execute("create table previous_paths as select timestamp '2024-04-01' as dbt_updated_at")
+        dbt.is_incremental, dbt.this = True, "previous_paths"
+    paths = load_model(FUNNEL_DIR / "funnel_paths.py").model(dbt, session)
     session.execute("create table funnel_paths as select * from paths")
     top = load_model(FUNNEL_DIR / "funnel_top_paths.py").model(FakeDbt(session, {}, {}), session)
     session.execute("create table funnel_top_paths as select * from top")
@@ -221,6 +229,19 @@ def test_paths_only_converted_truncated_after_first_conversion():
     # n_examples counts every path of the group before the conversion filter: paths 1..3 of which 2 converts first
     limited = run_funnel(hand_events(), hand_conversions(), steps=4, only_converted_paths=CONVERSION_NAME, n_examples=2)
     assert paths_of(limited, "s4") == [(1, "H", "G", None, None, 2)]
+
+
+def test_incremental_paths_recompute_whole_groups_and_mark_removed_paths():
+    # e3 (in s1) and e7 (in s3, no nice name) changed: s1 and s3 are recomputed whole, nothing else; e7 starts
+    # no path, so it gets a marker row that makes delete+insert remove any path it had
+    result = run_funnel(hand_events(), changed=["e3", "e7"])
+    assert paths_of(result, "s1") == [(1, "A", "B", "C", None), (2, "B", "C", "D", None), (3, "C", "D", None, None)]
+    assert paths_of(result, "s3") == [(1, "P", "Q", None, None)]
+    markers = result["paths"][result["paths"]["path_number"].isna()]
+    assert markers["event_id"].map(str).tolist() == [event_uuid("e7")]
+    assert markers["group_id"].isna().all()
+    assert set(result["paths"]["group_id"].dropna()) == {"s1", "s3"}
+    assert (result["paths"]["dbt_updated_at"] == datetime(2024, 4, 2)).all()  # the events' newest version
 
 
 def test_paths_refuse_unknown_options():
