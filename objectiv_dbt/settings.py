@@ -26,6 +26,12 @@ def duckdb_path() -> Path:
     return Path(os.environ.get("DUCKDB_PATH", PROJECT_DIR / "objectiv.duckdb")).resolve()
 
 
+def duckdb_config() -> dict[str, str]:
+    """Settings of the loader's DuckDB connections: the memory cap of the duckdb profile (profiles.yml), beyond
+    which DuckDB spills to disk (its default is 80 % of the machine)."""
+    return {"memory_limit": os.environ.get("DUCKDB_MEMORY_LIMIT", "5GB")}
+
+
 @dataclass(frozen=True)
 class PostgresSettings:
     host: str

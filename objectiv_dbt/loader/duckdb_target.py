@@ -10,6 +10,7 @@ import duckdb
 from objectiv_dbt.loader.report import LoadError
 from objectiv_dbt.loader.sql import create_tables_sql, quote_ident
 from objectiv_dbt.loader.validate import Checked, good_rows_sql, prepare_validator, reject_rows_sql
+from objectiv_dbt.settings import duckdb_config
 
 
 class DuckDBTarget:
@@ -25,7 +26,7 @@ class DuckDBTarget:
         self.rejects = f"{quote_ident(schema)}.{quote_ident(table + '_rejects')}"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.validator = duckdb.connect(str(path))
+            self.validator = duckdb.connect(str(path), config=duckdb_config())
         except (duckdb.Error, OSError) as error:
             raise LoadError(f"cannot open DuckDB database {path}: {str(error).strip()}") from None
         for statement in create_tables_sql(schema, table, "json"):

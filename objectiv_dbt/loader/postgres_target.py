@@ -12,7 +12,7 @@ import duckdb
 from objectiv_dbt.loader.report import LoadError
 from objectiv_dbt.loader.sql import create_tables_sql, quote_ident, sql_literal
 from objectiv_dbt.loader.validate import Checked, good_rows_sql, prepare_validator, reject_rows_sql
-from objectiv_dbt.settings import postgres_extension_path
+from objectiv_dbt.settings import duckdb_config, postgres_extension_path
 
 
 class PostgresTarget:
@@ -38,7 +38,7 @@ class PostgresTarget:
         except psycopg2.OperationalError as error:
             message = str(error).strip().splitlines()
             raise LoadError(f"cannot connect to PostgreSQL ({dsn}): {message[0] if message else 'failed'}") from None
-        self.validator = duckdb.connect()
+        self.validator = duckdb.connect(config=duckdb_config())
         prepare_validator(self.validator)
         self.stage_name = f"{table}_loading_{os.getpid()}"
         self.stage: str | None = None
