@@ -1,7 +1,7 @@
 """`make bench [N=1000000]`: generate N events, load them and build every layer from scratch on DuckDB and
 PostgreSQL, then append 0.1 % new events (the next lines of the same generated stream) and build every layer
-incrementally; time each step and its peak memory, and write the table to docs/benchmarks.md with the machine
-description.
+incrementally; then measure dbt's fixed cost (every model on 1,000 events, run again with nothing new); time each
+step and its peak memory, and write the table to docs/benchmarks.md with the machine description.
 
 Every step runs as its own process, so its wall time and peak resident memory (wait4's ru_maxrss) are its own.
 A dbt step also reports dbt's own execution time (its "Finished running" line): the wall time minus dbt's
@@ -108,26 +108,26 @@ def bench_target(target: str, files: dict[str, Path], workdir: Path) -> list[Ste
         dbt_time = f"{steps[-1].dbt_seconds:8.1f} s in dbt" if finished else ""
         print(f"  {target:<9} {name:<48} {result.seconds:8.1f} s {dbt_time:>16} {result.peak_mb:8.0f} MB", flush=True)
 
-    def load(path: Path, env: dict[str, str]) -> None:
+    def load(path: Path, warehouse: str, env: dict[str, str]) -> None:
         step(f"load {path.name}", [str(BIN / "python"), "-m", "objectiv_dbt.load", str(path), "--target", target,
-                                   "--schema", f"{env['BENCH_NAME']}_raw", "--no-progress"], env)
+                                   "--schema", f"{warehouse}_raw", "--no-progress"], env)
 
-    def build(name: str, build_flags: list[str], env: dict[str, str]) -> None:
+    def build(name: str, build_flags: list[str], warehouse: str, env: dict[str, str]) -> None:
         for layer, selection in LAYERS.items():
             dbt_target = "postgres_python" if target == "postgres" and layer == "Python models" else target
             step(f"{name} {layer}", [str(BIN / "dbt"), "build", "--exclude-resource-type", "test",
                                      "--exclude-resource-type", "unit_test", "--target", dbt_target, *selection,
-                                     *build_flags, "--vars", f"{{source_schema: {env['BENCH_NAME']}_raw}}"], env)
+                                     *build_flags, "--vars", f"{{source_schema: {warehouse}_raw}}"], env)
 
-    env = {**prepare(target, workdir, "bench"), "BENCH_NAME": "bench"}
+    env = prepare(target, workdir, "bench")
     for kind, build_flags in (("full", ["--full-refresh"]), ("incremental", [])):
-        load(files[kind], env)
-        build(f"{kind} build", build_flags, env)
+        load(files[kind], "bench", env)
+        build(f"{kind} build", build_flags, "bench", env)
     # what dbt itself costs, whatever the data: every model on a tiny warehouse, then a run with nothing new
-    env = {**prepare(target, workdir, "bench_small"), "BENCH_NAME": "bench_small"}
-    load(files["small"], env)
-    build("small: full build", ["--full-refresh"], env)
-    build(FIXED_COST_STEP, [], env)
+    env = prepare(target, workdir, "bench_small")
+    load(files["small"], "bench_small", env)
+    build("small: full build", ["--full-refresh"], "bench_small", env)
+    build(FIXED_COST_STEP, [], "bench_small", env)
     return steps
 
 

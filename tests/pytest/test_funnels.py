@@ -54,7 +54,7 @@ def python_models_dbt(warehouse, *args: str, vars: dict | None = None) -> str:
 def python_model_types_match(warehouse, model_yaml: Path) -> None:
     """dbt cannot enforce contracts on Python models: compare the built table's columns with the YAML instead."""
     same = {"varchar": "text", "character varying": "text", "double": "double precision", "int": "integer",
-            "int4": "integer", "int8": "bigint"}
+            "int4": "integer", "int8": "bigint", "timestamp without time zone": "timestamp"}
     model = yaml.safe_load(model_yaml.read_text())["models"][0]
     schema = warehouse.models_schema
     catalog = "" if warehouse.engine == "duckdb" else f"and table_catalog = '{warehouse.postgres.dbname}'"
