@@ -8,7 +8,7 @@
 {{ config(
     materialized='incremental',
     unique_key='event_id',
-    indexes=postgres_indexes(['event_id', 'user_id', 'session_id']),
+    indexes=postgres_indexes(['event_id', 'user_id', 'session_id', 'dbt_updated_at']),
 ) }}
 {%- set conversions = conversion_definitions() %}
 with all_sessionized as (

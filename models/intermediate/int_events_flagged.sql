@@ -6,7 +6,7 @@
 {{ config(
     materialized='incremental',
     unique_key='event_id',
-    indexes=postgres_indexes(['event_id', 'user_id', 'session_id']),
+    indexes=postgres_indexes(['event_id', 'user_id', 'session_id', 'dbt_updated_at']),
 ) }}
 with sessionized as (
     select * from {{ ref('int_events_sessionized') }}

@@ -2,7 +2,7 @@
 {{ config(
     materialized='incremental',
     unique_key='event_id',
-    indexes=postgres_indexes(['event_id']),
+    indexes=postgres_indexes(['event_id', 'dbt_updated_at']),
 ) }}
 with events as (
     select * from {{ ref('stg_objectiv__events') }}

@@ -6,7 +6,7 @@
 {{ config(
     materialized='incremental',
     unique_key='session_id',
-    indexes=postgres_indexes(['session_id', 'user_id']),
+    indexes=postgres_indexes(['session_id', 'user_id', 'dbt_updated_at']),
     post_hook="{{ delete_rows_missing_from(ref('int_events_flagged'), 'session_id') }}",
 ) }}
 {%- set conversions = conversion_definitions() %}

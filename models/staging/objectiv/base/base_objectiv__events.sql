@@ -8,7 +8,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    indexes=postgres_indexes(['event_id', 'user_id', 'moment']),
+    indexes=postgres_indexes(['event_id', 'user_id', 'moment', 'dbt_updated_at']),
 ) }}
 {%- set lookback_minutes = var('incremental_lookback_minutes') %}
 {%- set backfill_days = var('backfill_days_per_run') %}
