@@ -6,6 +6,10 @@ or with funnel_start_from_end the names of the events ending at it. Everything r
 DuckDB (window functions over the `events` relation): on the duckdb target on the local file, on the
 postgres_python target on the PostgreSQL tables dbt-postgres built. No event is pulled into pandas.
 
+Incremental (README, "Scheduled runs"): a run recomputes whole every group holding an event that `events`
+changed after the newest dbt_updated_at here. Each changed event that no longer starts a path gets a marker row
+(NULL path_number), so that delete+insert on event_id removes its old path; the post-hook deletes the markers.
+
 Vars arrive through the YAML config (JSON text, see funnel_paths.yml).
 """
 
