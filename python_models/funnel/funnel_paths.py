@@ -90,14 +90,20 @@ def paths_sql(settings: FunnelSettings, events: str, conversion_events: str, inc
         f"case when first_conversion_step >= {step} then step_{step} end as step_{step}" if settings.conversion
         else f"step_{step}" for step in steps)
     changed_groups = f"""
-            and events.{settings.partition}_id in (
-                select {settings.partition}_id from ({events}) as changed where dbt_updated_at > $changed_after
-            )""" if incremental else ""
+            and events.{settings.partition}_id in (select group_id from changed)""" if incremental else ""
+    changed = f"""
+    changed as (
+        select event_id, {settings.partition}_id as group_id
+        from ({events}) as events
+        where dbt_updated_at > $changed_after
+    ),
+""" if incremental else ""
     return f"""
     with version as (
         -- the newest version of `events` this run saw: the next run recomputes what changed after it
         select max(dbt_updated_at) as dbt_updated_at from ({events}) as events
     ),
+{changed}
 
     filtered as (
         select
@@ -153,11 +159,11 @@ def paths_sql(settings: FunnelSettings, events: str, conversion_events: str, inc
     select kept.*, version.dbt_updated_at
     from kept
     cross join version
-    {removed_paths_sql(settings, events) if incremental else ""}
+    {removed_paths_sql(settings) if incremental else ""}
     """
 
 
-def removed_paths_sql(settings: FunnelSettings, events: str) -> str:
+def removed_paths_sql(settings: FunnelSettings) -> str:
     """Marker rows (NULL path_number) for the changed events that start no path now."""
     steps = ", ".join(f"null as step_{step}" for step in range(1, settings.steps + 1))
     return f"""
@@ -169,10 +175,9 @@ def removed_paths_sql(settings: FunnelSettings, events: str) -> str:
         {steps},
         null as first_conversion_step,
         version.dbt_updated_at
-    from ({events}) as changed
+    from changed
     cross join version
-    where changed.dbt_updated_at > $changed_after
-        and event_id not in (select event_id from kept)
+    where event_id not in (select event_id from kept)
     """
 
 
