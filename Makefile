@@ -57,6 +57,13 @@ query: install ## print the result of SQL on TARGET, e.g. make query SQL="select
 kpis: install ## KPI API answers (JSON) from the metric buckets, e.g. make kpis ARGS="values --start 2024-03-01 --end 2024-03-08 --kpi conversion_rate"
 	$(BIN)/python -m objectiv_dbt.kpis --target $(TARGET) $(ARGS)
 
+.PHONY: report semantic-layer
+report: install ## one self-contained HTML report of TARGET's models (charts, opens offline), e.g. make report OUT=report.html
+	$(BIN)/python -m objectiv_dbt.report --target $(TARGET) --out $(if $(filter command line,$(origin OUT)),$(OUT),report.html)
+
+semantic-layer: install ## regenerate models/semantic/kpi_metrics.yml (MetricFlow metrics) from seeds/kpi_definitions.csv
+	$(BIN)/python -m objectiv_dbt.semantic_layer
+
 .PHONY: bench
 bench: install ## time load, full and incremental (+0.1 % events) build of each layer at N events (default 1,000,000) on DuckDB and PostgreSQL (TARGETS=duckdb: one); writes docs/benchmarks.md
 	$(BIN)/python -m objectiv_dbt.bench --events $(if $(filter command line,$(origin N)),$(N),1000000) $(if $(TARGETS),--targets $(TARGETS))
