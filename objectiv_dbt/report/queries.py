@@ -101,11 +101,12 @@ class ReportQueries:
 
     def kpis_daily(self, summary: Summary) -> tuple[pd.DataFrame, dict]:
         """Per UTC day of the data the report's KPIs as the KPI API gives them, and their configs by name."""
-        if "metric_buckets_5min" not in self.tables or "kpi_definitions" not in self.tables \
-                or summary.first_event_at is None:
+        if not {"metric_buckets_5min", "kpi_definitions"} <= self.tables:
             return pd.DataFrame(), {}
         api = KpiApi(self.connection, self.schema)
         configs = {config["name"]: config for config in api.configs(list(REPORT_KPIS))["kpis"]}
+        if summary.first_event_at is None:
+            return pd.DataFrame(), configs
         start = _day_floor(summary.first_event_at)
         end = _day_floor(summary.last_event_at) + DAY
         return daily_kpi_values(api, start, end, list(configs)), configs
