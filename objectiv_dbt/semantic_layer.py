@@ -18,11 +18,11 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from objectiv_dbt.kpis import Kpi
 from objectiv_dbt.settings import PROJECT_DIR, project_vars
 
 SEED = PROJECT_DIR / "seeds" / "kpi_definitions.csv"
@@ -39,21 +39,10 @@ FIXED_METRICS = {
 }
 
 
-@dataclass(frozen=True)
-class KpiRow:
-    name: str
-    display_name: str
-    unit: str
-    description: str
-    numerator_metric: str
-    denominator_metric: str | None
-    scale: float
-    display_order: int
-
-
-def read_seed(path: Path = SEED) -> list[KpiRow]:
+def read_seed(path: Path = SEED) -> list[Kpi]:
+    """The seed's rows as the KPI API reads them from the built table."""
     with open(path, newline="") as handle:
-        return [KpiRow(row["name"], row["display_name"], row["unit"], row["description"], row["numerator_metric"],
+        return [Kpi(row["name"], row["display_name"], row["unit"], row["description"], row["numerator_metric"],
                        row["denominator_metric"] or None, float(row["scale"]), int(row["display_order"]))
                 for row in csv.DictReader(handle)]
 
@@ -73,7 +62,7 @@ def _number(scale: float) -> int | float:
     return int(scale) if scale.is_integer() else scale
 
 
-def _scaled_measure(kpi: KpiRow) -> dict:
+def _scaled_measure(kpi: Kpi) -> dict:
     return {"name": f"{kpi.name}_numerator", "agg": "sum", "expr": f"{kpi.numerator_metric} * {_number(kpi.scale)}",
             "description": f"`{kpi.numerator_metric}` times {_number(kpi.scale)}, the numerator of KPI `{kpi.name}`."}
 
@@ -83,34 +72,36 @@ def _simple(name: str, measure: str, label: str, description: str) -> dict:
             "type_params": {"measure": measure}}
 
 
-def kpi_metric(kpi: KpiRow) -> dict:
+def kpi_metric(kpi: Kpi) -> dict:
     """The KPI's metric: simple (one metric times scale) or ratio (the scaled numerator over the denominator)."""
     numerator = kpi.numerator_metric if kpi.scale == 1 else f"{kpi.name}_numerator"
-    description = kpi.description
-    meta = {"unit": kpi.unit, "display_order": kpi.display_order}
     if kpi.denominator_metric is None:
-        metric = _simple(kpi.name, numerator, kpi.display_name, description)
+        metric = _simple(kpi.name, numerator, kpi.display_name, kpi.description)
     else:
-        metric = {"name": kpi.name, "label": kpi.display_name, "description": description, "type": "ratio",
+        metric = {"name": kpi.name, "label": kpi.display_name, "description": kpi.description, "type": "ratio",
                   "type_params": {"numerator": numerator, "denominator": kpi.denominator_metric}}
-    return {**metric, "config": {"meta": meta}}
+    return {**metric, "config": {"meta": {"unit": kpi.unit, "display_order": kpi.display_order}}}
 
 
-def semantic_layer(kpis: list[KpiRow], conversions: dict) -> dict:
-    columns = metric_columns(conversions)
+def _check(kpis: list[Kpi], columns: dict[str, str]) -> None:
+    """Every KPI names metric columns, and a KPI named like a column is that column (one metric per name)."""
     unknown = [f"{kpi.name}: {metric}" for kpi in kpis for metric in (kpi.numerator_metric, kpi.denominator_metric)
                if metric and metric not in columns]
     if unknown:
         raise SystemExit(f"kpi_definitions names metrics that metric_buckets_5min does not have: {', '.join(unknown)}")
-    scaled = [kpi for kpi in kpis if kpi.scale != 1]
-    measures = [{"name": column, "agg": "sum", "description": description} for column, description in columns.items()]
-    measures += [_scaled_measure(kpi) for kpi in scaled]
-
-    kpi_names = {kpi.name for kpi in kpis}
     clashes = [kpi.name for kpi in kpis if kpi.name in columns
                and (kpi.numerator_metric != kpi.name or kpi.denominator_metric or kpi.scale != 1)]
     if clashes:
         raise SystemExit(f"KPIs named like another metric column: {', '.join(clashes)}; rename them in the seed")
+
+
+def semantic_layer(kpis: list[Kpi], conversions: dict) -> dict:
+    columns = metric_columns(conversions)
+    _check(kpis, columns)
+    scaled = [kpi for kpi in kpis if kpi.scale != 1]
+    measures = [{"name": column, "agg": "sum", "description": description} for column, description in columns.items()]
+    measures += [_scaled_measure(kpi) for kpi in scaled]
+    kpi_names = {kpi.name for kpi in kpis}
     metrics = [kpi_metric(kpi) for kpi in kpis]
     metrics += [_simple(column, column, column, description) for column, description in columns.items()
                 if column not in kpi_names]
@@ -133,7 +124,7 @@ def semantic_layer(kpis: list[KpiRow], conversions: dict) -> dict:
     }
 
 
-def render(kpis: list[KpiRow] | None = None, conversions: dict | None = None) -> str:
+def render(kpis: list[Kpi] | None = None, conversions: dict | None = None) -> str:
     kpis = read_seed() if kpis is None else kpis
     conversions = project_vars().get("conversions", {}) if conversions is None else conversions
     body = yaml.safe_dump(semantic_layer(kpis, conversions), sort_keys=False, width=120, allow_unicode=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
 import shutil
 import subprocess
 import sys
@@ -19,7 +18,7 @@ import yaml
 
 from objectiv_dbt import semantic_layer
 from objectiv_dbt.generate import write_events
-from objectiv_dbt.kpis import DAY, KpiApi
+from objectiv_dbt.kpis import DAY, Kpi, KpiApi
 from objectiv_dbt.report.queries import daily_kpi_values
 from objectiv_dbt.settings import PROJECT_DIR
 
@@ -52,7 +51,7 @@ def test_every_kpi_is_a_metric_of_its_formula():
 
 
 def test_a_kpi_of_an_unknown_metric_is_refused():
-    kpi = semantic_layer.KpiRow("ghost_rate", "Ghost", "count", "x", "ghosts", "sessions_started", 1.0, 99)
+    kpi = Kpi("ghost_rate", "Ghost", "count", "x", "ghosts", "sessions_started", 1.0, 99)
     with pytest.raises(SystemExit, match="ghost_rate: ghosts"):
         semantic_layer.semantic_layer([kpi], {})
 
