@@ -65,6 +65,18 @@ query: install ## print the result of SQL on TARGET, e.g. make query SQL="select
 kpis: install ## KPI API answers (JSON) from the metric buckets, e.g. make kpis ARGS="values --start 2024-03-01 --end 2024-03-08 --kpi conversion_rate"
 	$(BIN)/python -m objectiv_dbt.kpis --target $(TARGET) $(ARGS)
 
+HOST ?= 127.0.0.1
+PORT ?= 8000
+.PHONY: serve api-key api-key-revoke
+serve: install ## the analytics API over HTTP (FastAPI) on TARGET, e.g. make serve PORT=8000; docs at /docs
+	$(BIN)/python -m objectiv_dbt.service --target $(TARGET) --host $(HOST) --port $(PORT)
+
+api-key: install ## create an API key for the service and print it once: make api-key ROLE=manager NAME=alice
+	@$(BIN)/python -m objectiv_dbt.service.keys create --role "$(ROLE)" --name "$(NAME)"
+
+api-key-revoke: install ## revoke the API keys of a name: make api-key-revoke NAME=alice
+	@$(BIN)/python -m objectiv_dbt.service.keys revoke --name "$(NAME)"
+
 .PHONY: bench
 bench: install ## time load, full and incremental (+0.1 % events) build of each layer at N events (default 1,000,000) on DuckDB and PostgreSQL (TARGETS=duckdb: one); writes docs/benchmarks.md
 	$(BIN)/python -m objectiv_dbt.bench --events $(if $(filter command line,$(origin N)),$(N),1000000) $(if $(TARGETS),--targets $(TARGETS))
