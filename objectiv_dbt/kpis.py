@@ -29,6 +29,7 @@ import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Callable
 
 from objectiv_dbt.db import connect, models_schema
 from objectiv_dbt.settings import TARGETS
@@ -135,23 +136,42 @@ def _with_warnings(response: dict, warnings: list[str]) -> dict:
 class KpiApi:
     """The four KPI requests over one connection to the built models (DuckDB or PostgreSQL)."""
 
-    def __init__(self, connection: object, schema: str):
+    def __init__(self, connection: object, schema: str, memo: dict | None = None):
+        """memo: a dict shared by the KpiApis of data that never changes (a published snapshot), which then keep
+        the definitions, metric names and data range there instead of querying them per request."""
         self.connection = connection
         self.schema = schema
+        self.memo = memo
+
+    def _remembered(self, name: str, compute: Callable[[], object]) -> object:
+        if self.memo is None:
+            return compute()
+        if name not in self.memo:
+            self.memo[name] = compute()
+        return self.memo[name]
 
     # -- what is stored ------------------------------------------------------------------------------
     def definitions(self) -> list[Kpi]:
+        return self._remembered("definitions", self._query_definitions)
+
+    def metric_names(self) -> list[str]:
+        return self._remembered("metric_names", self._query_metric_names)
+
+    def data_range(self) -> tuple[float, float] | None:
+        return self._remembered("data_range", self._query_data_range)
+
+    def _query_definitions(self) -> list[Kpi]:
         _, rows = _fetch(self.connection, f"""
             select name, display_name, unit, description, numerator_metric, denominator_metric, scale, display_order
             from {self.schema}.{DEFINITIONS_TABLE}
             order by display_order, name""")
         return [Kpi(*row[:6], float(row[6]), int(row[7])) for row in rows]
 
-    def metric_names(self) -> list[str]:
+    def _query_metric_names(self) -> list[str]:
         columns, _ = _fetch(self.connection, f"select * from {self.schema}.{BUCKETS_TABLE} where 1 = 0")
         return [column for column in columns if column not in ("bucket_start", "dbt_updated_at")]
 
-    def data_range(self) -> tuple[float, float] | None:
+    def _query_data_range(self) -> tuple[float, float] | None:
         _, rows = _fetch(self.connection, f"select min(bucket_start), max(bucket_start) from {self.schema}.{BUCKETS_TABLE}")
         first, last = rows[0]
         return None if first is None else (to_epoch(first), to_epoch(last) + MINUTES_5)

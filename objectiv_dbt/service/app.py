@@ -13,11 +13,13 @@ only compared with the stored names: they never reach SQL. OpenAPI docs at /docs
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Callable
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -116,6 +118,15 @@ def _names(name: str, values: list[str] | None) -> list[str] | None:
     return values
 
 
+def answer_json(answer: dict) -> bytes:
+    """The service's JSON of a KpiApi answer (compact; byte for byte what it sends)."""
+    return json.dumps(answer, separators=(",", ":"), allow_nan=False).encode()
+
+
+def _key(names: list[str] | None) -> tuple[str, ...] | None:
+    return None if names is None else tuple(names)
+
+
 KPIS_QUERY = Query(None, description="KPI names (repeat the parameter for several; default: all, in display order)")
 NAMES_QUERY = Query(None, description="Metric names (repeat the parameter for several; default: all)")
 START_QUERY = Query(None, description="Seconds since the epoch (float); default: start of the data. The first "
@@ -149,49 +160,60 @@ def create_app(reader: object, keys: KeyStore) -> FastAPI:
         log.warning("unavailable: %s", error)
         return JSONResponse({"detail": str(error)}, status_code=503)
 
-    def answer(response: Response, ask: Callable[[KpiApi], dict]) -> dict:
+    def compute(cache_key: tuple | None, ask: Callable[[KpiApi], dict]) -> tuple[bytes, str | None]:
         with app.state.reader.session() as session:
             session: Session
-            if session.version:
-                response.headers[SNAPSHOT_HEADER] = session.version
-            return ask(KpiApi(session.connection, session.schema))
+            api = KpiApi(session.connection, session.schema, session.memo)
+            if session.answers is None or cache_key is None:
+                return answer_json(ask(api)), session.version
+            return session.answers.get(cache_key, lambda: answer_json(ask(api))), session.version
 
-    common = {"response_model_exclude_unset": True, "dependencies": [Depends(analytics_reader)],
+    async def answer(cache_key: tuple | None, ask: Callable[[KpiApi], dict]) -> Response:
+        """ask's answer on the current data as JSON. cache_key (None: the answer depends on the clock) keys the
+        answers kept per snapshot: a kept one is sent from the event loop, anything else is computed in the
+        thread pool. The models above document the shapes; the JSON is KpiApi's, as the CLI's."""
+        kept = app.state.reader.kept(cache_key) if cache_key is not None else None
+        body, version = kept or await run_in_threadpool(compute, cache_key, ask)
+        return Response(body, media_type="application/json", headers={SNAPSHOT_HEADER: version} if version else None)
+
+    common = {"dependencies": [Depends(analytics_reader)],
               "responses": {400: {"description": "Bad request (the message says why)"},
                             401: {"description": "Missing, malformed, unknown or revoked API key"},
                             403: {"description": "The key's role may not call this endpoint"},
                             503: {"description": "No published snapshot yet, or the database is unreachable"}}}
 
     @app.get("/analytics/kpis/status/", response_model=StatusesResponse, tags=["KPIs"], **common)
-    def kpi_statuses(request: Request, response: Response, kpis: list[str] | None = KPIS_QUERY) -> dict:
+    async def kpi_statuses(request: Request, kpis: list[str] | None = KPIS_QUERY) -> Response:
         """KPI statuses with their configs, in display order (or the requested order)."""
         _check_parameters(request, ("kpis",), ())
         names = _names("kpis", kpis)
-        return answer(response, lambda api: api.statuses(names))
+        return await answer(("status", _key(names)), lambda api: api.statuses(names))
 
     @app.get("/analytics/kpis/configs/", response_model=ConfigsResponse, tags=["KPIs"], **common)
-    def kpi_configs(request: Request, response: Response, kpis: list[str] | None = KPIS_QUERY) -> dict:
+    async def kpi_configs(request: Request, kpis: list[str] | None = KPIS_QUERY) -> Response:
         """KPI configs: name, metadata (display name, unit usd/count/percentage, description), metrics."""
         _check_parameters(request, ("kpis",), ())
         names = _names("kpis", kpis)
-        return answer(response, lambda api: api.configs(names))
+        return await answer(("configs", _key(names)), lambda api: api.configs(names))
 
     @app.get("/analytics/kpis/values/", response_model=ValuesResponse, tags=["KPIs"], **common)
-    def kpi_values(request: Request, response: Response, start_timestamp: str | None = START_QUERY,
-                   end_timestamp: str | None = END_QUERY, kpis: list[str] | None = KPIS_QUERY) -> dict:
+    async def kpi_values(request: Request, start_timestamp: str | None = START_QUERY,
+                   end_timestamp: str | None = END_QUERY, kpis: list[str] | None = KPIS_QUERY) -> Response:
         """KPI values per bucket covering the range, and each KPI's aggregate over the whole range."""
         _check_parameters(request, ("start_timestamp", "end_timestamp", "kpis"), ("start_timestamp", "end_timestamp"))
         start, end = _timestamp("start_timestamp", start_timestamp), _timestamp("end_timestamp", end_timestamp)
         names = _names("kpis", kpis)
-        return answer(response, lambda api: api.values(start, end, names))
+        key = None if end is None else ("values", start, end, _key(names))
+        return await answer(key, lambda api: api.values(start, end, names))
 
     @app.get("/analytics/metrics/values/", response_model=MetricsResponse, tags=["Metrics"], **common)
-    def metric_values(request: Request, response: Response, start_timestamp: str | None = START_QUERY,
-                      end_timestamp: str | None = END_QUERY, names: list[str] | None = NAMES_QUERY) -> dict:
+    async def metric_values(request: Request, start_timestamp: str | None = START_QUERY,
+                      end_timestamp: str | None = END_QUERY, names: list[str] | None = NAMES_QUERY) -> Response:
         """Metric values per bucket covering the range."""
         _check_parameters(request, ("start_timestamp", "end_timestamp", "names"), ("start_timestamp", "end_timestamp"))
         start, end = _timestamp("start_timestamp", start_timestamp), _timestamp("end_timestamp", end_timestamp)
         metric_names = _names("names", names)
-        return answer(response, lambda api: api.metrics(start, end, metric_names))
+        key = None if end is None else ("metrics", start, end, _key(metric_names))
+        return await answer(key, lambda api: api.metrics(start, end, metric_names))
 
     return app

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Callable, NamedTuple
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from objectiv_dbt.service.keys import KEY_PATTERN, READER_ROLES, KeyStore
@@ -50,11 +51,11 @@ def presented_key(request: Request) -> str:
 def require_roles(*roles: str) -> Callable[..., Principal]:
     """A dependency admitting callers whose key has one of the roles."""
 
-    def check(request: Request, _bearer_credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
-              _header_key: str | None = Depends(_api_key)) -> Principal:
+    async def check(request: Request, _bearer_credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+                    _header_key: str | None = Depends(_api_key)) -> Principal:
         key = presented_key(request)
         store: KeyStore = request.app.state.keys
-        stored = store.verify(key)
+        stored = store.known(key) or await run_in_threadpool(store.verify, key)  # scrypt off the event loop
         if stored is None:
             raise _unauthorized("unknown or revoked API key")
         if stored.role not in roles:

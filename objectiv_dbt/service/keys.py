@@ -72,6 +72,7 @@ class KeyStore:
         self._signature: tuple | None = None
         self._records: dict[str, StoredKey] = {}
         self._verified: dict[bytes, StoredKey] = {}
+        self._checking: dict[str, threading.Lock] = {}
 
     # -- the file ----------------------------------------------------------------------------------
     def _read(self) -> dict[str, StoredKey]:
@@ -139,21 +140,33 @@ class KeyStore:
         if signature != self._signature:
             self._records, self._verified, self._signature = self._read(), {}, signature
 
-    def verify(self, key: str) -> StoredKey | None:
-        """The active stored key the presented key is, or None (unknown, wrong secret or revoked).
-        The key must match KEY_PATTERN (check that first for a clearer message)."""
+    def known(self, key: str) -> StoredKey | None:
+        """The stored key if this key has been verified and the file not changed since (cheap: no scrypt)."""
         fingerprint = hashlib.sha256(key.encode()).digest()
         with self._lock:
             self._refresh()
-            known = self._verified.get(fingerprint)
-            record = self._records.get(KEY_PATTERN.match(key).group(1))
-        if known is not None:
-            return known
-        if record is None or record.revoked_at is not None or not record.matches(KEY_PATTERN.match(key).group(2)):
-            return None
+            return self._verified.get(fingerprint)
+
+    def verify(self, key: str) -> StoredKey | None:
+        """The active stored key the presented key is, or None (unknown, wrong secret or revoked).
+        The key must match KEY_PATTERN (check that first for a clearer message)."""
+        key_id, secret = KEY_PATTERN.match(key).groups()
+        fingerprint = hashlib.sha256(key.encode()).digest()
         with self._lock:
-            if self._records.get(record.key_id) == record:  # not revoked meanwhile
-                self._verified[fingerprint] = record
+            self._refresh()
+            record = self._records.get(key_id)
+            if fingerprint in self._verified or record is None or record.revoked_at is not None:
+                return self._verified.get(fingerprint)
+            checking = self._checking.setdefault(key_id, threading.Lock())
+        with checking:  # the first requests with a new key arrive together: one scrypt, the others wait for it
+            with self._lock:
+                if fingerprint in self._verified:
+                    return self._verified[fingerprint]
+            if not record.matches(secret):
+                return None
+            with self._lock:
+                if self._records.get(key_id) == record:  # not revoked meanwhile
+                    self._verified[fingerprint] = record
         return record
 
 

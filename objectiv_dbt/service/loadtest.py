@@ -7,7 +7,8 @@
 Without --during: exactly --requests requests. With it: the command starts with the requests, which go on
 until it has exited and --tail more have been answered (so both snapshots are seen), at most --requests
 and --max-seconds in all. Prints requests per second, p50/p90/p99/max latency, errors and the snapshots seen
-(X-Snapshot). Loopback use only: it is a measuring tool, not a stress tool.
+(X-Snapshot). A `{i}` in a path is replaced by the request's number: distinct requests, no kept answer.
+Loopback use only: it is a measuring tool, not a stress tool.
 """
 
 from __future__ import annotations
@@ -41,7 +42,13 @@ def canonical(value: object) -> object:
 
 
 def fingerprint(answer: object) -> str:
+    """The same for equal JSON answers, whatever their key order or number spelling."""
     return hashlib.sha256(json.dumps(canonical(answer), sort_keys=True).encode()).hexdigest()
+
+
+def body_fingerprint(body: bytes) -> str:
+    """Of the bytes the service sent: cheap, so the measuring client spends little CPU (answer_json makes them)."""
+    return hashlib.sha256(body).hexdigest()
 
 
 @dataclass
@@ -97,20 +104,21 @@ def _request(client: httpx.Client, path: str) -> Outcome:
     seconds = time.perf_counter() - began
     if response.status_code != 200:
         return Outcome(path, response.status_code, seconds, error=response.text[:300])
-    return Outcome(path, 200, seconds, fingerprint(response.json()), response.headers.get(SNAPSHOT_HEADER))
+    return Outcome(path, 200, seconds, body_fingerprint(response.content), response.headers.get(SNAPSHOT_HEADER))
 
 
 def run_load(url: str, key: str, paths: list[str], concurrency: int = 20, requests: int = 2000,
              max_seconds: float = 300.0, during: list[str] | None = None, tail: int = 200,
              rate: float | None = None, command_env: dict[str, str] | None = None,
-             command_cwd: str | None = None) -> LoadResult:
+             command_cwd: str | None = None, command_log: str | None = None) -> LoadResult:
     """Requests cycling through paths from `concurrency` threads, at most `rate` per second if given (see the
     module docstring for when it stops)."""
     result = LoadResult()
     lock = threading.Lock()
     state = {"issued": 0, "after_command": 0}
-    command = subprocess.Popen(during, env=command_env, cwd=command_cwd, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL) if during else None
+    output = open(command_log or os.devnull, "w")
+    command = subprocess.Popen(during, env=command_env, cwd=command_cwd, stdout=output,
+                               stderr=subprocess.STDOUT) if during else None
     began = time.perf_counter()
     deadline = began + max_seconds
 
@@ -127,7 +135,7 @@ def run_load(url: str, key: str, paths: list[str], concurrency: int = 20, reques
             issued = state["issued"]
         if rate:
             time.sleep(max(0.0, began + issued / rate - time.perf_counter()))
-        return paths[issued % len(paths)]
+        return paths[issued % len(paths)].format(i=issued)
 
     def worker() -> None:
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=30.0) as client:
@@ -147,14 +155,16 @@ def run_load(url: str, key: str, paths: list[str], concurrency: int = 20, reques
             command.kill()
             result.command_returncode = command.wait()
         result.command_seconds = time.perf_counter() - began
+    output.close()
     return result
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m objectiv_dbt.service.loadtest", description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default="http://127.0.0.1:8000")
-    parser.add_argument("--path", action="append", help="request path with query (repeat: cycled); "
-                        "default: KPI values over the last 365 days")
+    parser.add_argument("--path", action="append", help="request path with query (repeat: cycled); {i} is "
+                        "replaced by the request's number, e.g. end_timestamp=1735689600.{i:06d} makes every request "
+                        "distinct (the service keeps answers per snapshot); default: KPI values over the last 365 days")
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--requests", type=int, default=2000, help="at most this many requests")
     parser.add_argument("--max-seconds", type=float, default=300.0, help="and at most this long")

@@ -38,11 +38,12 @@ from objectiv_dbt import kpis
 from objectiv_dbt.generate import write_events
 from objectiv_dbt.publish import CURRENT, current_snapshot, publish
 from objectiv_dbt.service.keys import KeyStore
-from objectiv_dbt.service.loadtest import fingerprint, run_load
+from objectiv_dbt.service.app import answer_json
+from objectiv_dbt.service.loadtest import body_fingerprint, fingerprint, run_load
 from objectiv_dbt.settings import PROJECT_DIR
 
 FIRST_DATA = {"events": 3000, "seed": 501, "start": date(2024, 3, 1), "days": 3}
-MORE_DATA = {"events": 1500, "seed": 502, "start": date(2024, 3, 2), "days": 3}
+MORE_DATA = {"events": 1500, "seed": 502, "start": date(2024, 3, 4), "days": 2}  # after the first: all staged
 START, END = 1709251200.0, 1709769600.0  # 2024-03-01 .. 2024-03-07: hourly buckets
 RANGE = f"start_timestamp={START}&end_timestamp={END}"
 VALUES = "/analytics/kpis/values/"
@@ -403,19 +404,21 @@ CONCURRENT_PATHS = [f"{VALUES}?{RANGE}", f"{METRICS}?{RANGE}&names=events&names=
 
 
 def direct_answers(warehouse: Warehouse) -> dict[str, str]:
-    """The fingerprint of each concurrent path's answer, computed by KpiApi straight from what readers read."""
+    """The fingerprint of each concurrent path's answer, computed by KpiApi straight from what readers read
+    (byte for byte the service's JSON of it)."""
     if warehouse.engine == "duckdb":
         connection = duckdb.connect(str(current_snapshot(snapshot_dir(warehouse))), read_only=True)
     else:
         connection = psycopg2.connect(warehouse.postgres.dsn())
     api = kpis.KpiApi(connection, warehouse.models_schema)
     try:
-        return {
-            CONCURRENT_PATHS[0]: fingerprint(api.values(START, END)),
-            CONCURRENT_PATHS[1]: fingerprint(api.metrics(START, END, ["events", "sessions_started"])),
-            CONCURRENT_PATHS[2]: fingerprint(api.values(1709337600, 1709424000, ["conversion_rate"])),
-            CONCURRENT_PATHS[3]: fingerprint(api.statuses()),
+        answers = {
+            CONCURRENT_PATHS[0]: api.values(START, END),
+            CONCURRENT_PATHS[1]: api.metrics(START, END, ["events", "sessions_started"]),
+            CONCURRENT_PATHS[2]: api.values(1709337600, 1709424000, ["conversion_rate"]),
+            CONCURRENT_PATHS[3]: api.statuses(),
         }
+        return {path: body_fingerprint(answer_json(answer)) for path, answer in answers.items()}
     finally:
         connection.close()
 
@@ -426,13 +429,14 @@ def test_a_build_while_serving(built, service, keys, data_files):
     the one after."""
     before = direct_answers(built)
     built.load(data_files["more"])
-    script = " && ".join(subprocess.list2cmdline(command) for command, _ in build_commands(built))
-    env = build_commands(built)[0][1]
+    commands = build_commands(built)
+    script = " && ".join(subprocess.list2cmdline(command) for command, _ in commands)
+    env = {name: value for _, command_env in commands for name, value in command_env.items()}
     result = run_load(service["url"], keys["manager"], CONCURRENT_PATHS, concurrency=20, requests=5000,
                       max_seconds=400, during=["bash", "-c", script], tail=100, rate=40,
-                      command_env=env, command_cwd=str(PROJECT_DIR))
+                      command_env=env, command_cwd=str(PROJECT_DIR), command_log=str(built.workdir / "build.log"))
     print(f"\n{built.engine}, during a build:\n{result.summary()}")
-    assert result.command_returncode == 0, "the build failed"
+    assert result.command_returncode == 0, f"the build failed:\n{(built.workdir / 'build.log').read_text()[-5000:]}"
     after = direct_answers(built)
     assert before[CONCURRENT_PATHS[0]] != after[CONCURRENT_PATHS[0]], "the build must change the answers"
     assert not result.errors, result.summary()
