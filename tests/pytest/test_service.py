@@ -449,3 +449,49 @@ def test_a_build_while_serving(built, service, keys, data_files):
     assert 0 < seen.count(False) and seen.count(True) >= 20, "both the old and the new data must be answered"
     if built.engine == "duckdb":
         assert len({outcome.snapshot for outcome in result.outcomes}) == 2
+
+
+# --- the pieces by hand ---------------------------------------------------------------------------------
+
+def test_answer_cache_computes_identical_requests_once():
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Event
+
+    from objectiv_dbt.service.snapshot import AnswerCache
+
+    cache, release, calls = AnswerCache(size=2), Event(), []
+
+    def slow() -> bytes:
+        calls.append(1)
+        release.wait(5)
+        return b"answer"
+
+    with ThreadPoolExecutor(8) as pool:
+        futures = [pool.submit(cache.get, "k", slow) for _ in range(8)]
+        time.sleep(0.2)
+        release.set()
+        assert [future.result() for future in futures] == [b"answer"] * 8
+    assert len(calls) == 1 and cache.peek("k") == b"answer"
+    cache.get("a", lambda: b"1")
+    cache.get("b", lambda: b"2")
+    assert cache.peek("k") is None and cache.peek("b") == b"2"  # least recently used dropped
+    with pytest.raises(ZeroDivisionError):
+        cache.get("bad", lambda: 1 / 0)
+    assert cache.peek("bad") is None
+
+
+def test_key_commands_refuse_what_they_cannot_do(tmp_path):
+    from objectiv_dbt.service.keys import KeyCommandError
+
+    store = KeyStore(tmp_path / "keys.json")
+    key = store.create("alice", "manager")
+    for name, role, message in (("alice", "manager", "exists"), ("bad name!", "manager", "NAME"),
+                                ("bob", "Manager", "ROLE")):
+        with pytest.raises(KeyCommandError, match=message):
+            store.create(name, role)
+    with pytest.raises(KeyCommandError, match="no active key"):
+        store.revoke("nobody")
+    assert store.verify(key).role == "manager" and store.known(key) is not None
+    assert store.revoke("alice") == 1
+    assert store.known(key) is None and store.verify(key) is None
+    assert store.create("alice", "root") != key  # the name is free again once revoked
