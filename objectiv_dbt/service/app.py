@@ -17,9 +17,12 @@ import json
 import logging
 from typing import Callable
 
+import duckdb
+import psycopg2
+import psycopg2.errors
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -154,6 +157,18 @@ def create_app(reader: object, keys: KeyStore) -> FastAPI:
     @app.exception_handler(InvalidRequest)
     async def invalid_request(_request: Request, error: InvalidRequest) -> JSONResponse:
         return JSONResponse({"detail": str(error)}, status_code=400)
+
+    @app.exception_handler(duckdb.CatalogException)
+    @app.exception_handler(psycopg2.errors.UndefinedTable)
+    async def not_built(_request: Request, error: Exception) -> JSONResponse:
+        message = f"the models are not built ({str(error).splitlines()[0]}): run `make build`"
+        log.warning("unavailable: %s", message)
+        return JSONResponse({"detail": message}, status_code=503)
+
+    @app.exception_handler(psycopg2.OperationalError)
+    async def database_unreachable(_request: Request, error: Exception) -> JSONResponse:
+        log.warning("PostgreSQL: %s", str(error).strip())
+        return JSONResponse({"detail": f"PostgreSQL failed: {str(error).strip().splitlines()[0]}"}, status_code=503)
 
     @app.exception_handler(Unavailable)
     async def unavailable(_request: Request, error: Unavailable) -> JSONResponse:

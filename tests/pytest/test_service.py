@@ -495,3 +495,27 @@ def test_key_commands_refuse_what_they_cannot_do(tmp_path):
     assert store.revoke("alice") == 1
     assert store.known(key) is None and store.verify(key) is None
     assert store.create("alice", "root") != key  # the name is free again once revoked
+
+
+@pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
+def test_nothing_to_read_is_503_with_what_to_do(tmp_path):
+    """No snapshot published yet, then one without kpi_definitions: 503 saying to build, never a 500."""
+    from fastapi.testclient import TestClient
+
+    from objectiv_dbt.service.app import create_app
+    from objectiv_dbt.service.snapshot import DuckDBSnapshots
+
+    store = KeyStore(tmp_path / "keys.json")
+    headers = {"X-API-Key": store.create("alice", "manager")}
+    client = TestClient(create_app(DuckDBSnapshots(tmp_path / "snapshots"), store))
+    response = client.get(CONFIGS, headers=headers)
+    assert response.status_code == 503 and "make build" in response.json()["detail"]
+    warehouse = tmp_path / "hand.duckdb"
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute("create table metric_buckets_5min as select timestamp '2024-03-01' as bucket_start, 3 as events")
+    publish(warehouse, tmp_path / "snapshots")
+    response = client.get(CONFIGS, headers=headers)
+    assert response.status_code == 503 and "kpi_definitions" in response.json()["detail"]
+    response = client.get(f"{METRICS}?start_timestamp=1709251200&end_timestamp=1709251800", headers=headers)
+    assert response.json() == {"start_timestamps": [1709251200.0, 1709251500.0],
+                               "metrics": [{"name": "events", "values": [3.0, 0.0]}]}
