@@ -6,6 +6,7 @@ build (a reader of the build file makes `dbt run` fail); the build file itself o
 
 from __future__ import annotations
 
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -29,11 +30,20 @@ def duckdb_read_path(published: bool = True) -> Path:
     return snapshot or duckdb_path()
 
 
+def _note_if_stale(path: Path) -> None:
+    """One line on stderr when reading a snapshot older than the build file's last change (a build not published)."""
+    build_file = duckdb_path()
+    if path != build_file and build_file.exists() and build_file.stat().st_mtime > path.stat().st_mtime:
+        print(f"note: reading the snapshot {path.name}; {build_file.name} changed after it was published "
+              f"(run `make publish` after a build)", file=sys.stderr)
+
+
 @contextmanager
 def connect(target: str, published: bool = True) -> Iterator[object]:
     """A DB-API connection to the target's database (DuckDB: read-only, the published snapshot if any)."""
     if target == "duckdb":
         path = duckdb_read_path(published)
+        _note_if_stale(path)
         if not path.exists():
             raise SystemExit(f"No DuckDB file at {path}: run `make run` (or `make load` and `make build`) first.")
         try:
