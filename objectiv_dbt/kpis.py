@@ -1,11 +1,13 @@
 """Real-time KPIs from the 5-minute metric buckets: the four requests of the analytics KPI API (seed 003).
 
     configs   {"kpis": [{"name", "metadata": {"display_name", "unit", "description"}, "metrics"}]}
-    statuses  {"statuses": [{"status": "ok", "kpi": <config>}]}
+    statuses  {"statuses": [{"status": "ok" | "missing_data" | "missing_config", "kpi": <config>}]}
     values    {"start_timestamps": [...], "kpis": [{"kpi", "values", "aggregate"}]}
     metrics   {"start_timestamps": [...], "metrics": [{"name", "values"}]}
 
 Each response gets a "warnings" list when there is something to warn about (unknown names never fail).
+A range that cannot be answered (end before start, over ten years, a timestamp outside years 1970-9999)
+raises InvalidRequest (the CLI exits with its message, the HTTP service answers 400).
 Answers come from the tables dbt built (metric_buckets_5min and the seed kpi_definitions) on DuckDB or
 PostgreSQL. Timestamps are float seconds since the Unix epoch (UTC). A values or metrics request returns
 the buckets covering [start, end]: the first starts at or before start, the last ends at or after end.
@@ -27,6 +29,7 @@ import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Callable
 
 from objectiv_dbt.db import connect, models_schema
 from objectiv_dbt.settings import TARGETS
@@ -36,6 +39,8 @@ DEFINITIONS_TABLE = "kpi_definitions"
 EPOCH = datetime(1970, 1, 1)
 MINUTES_5, HOUR, DAY = 300, 3600, 86400
 MONTH = 31 * DAY
+MAX_RANGE_SECONDS = round(10 * 365.25 * DAY)  # ten years
+MAX_TIMESTAMP = (datetime(9999, 12, 31) - EPOCH).total_seconds()
 # bucket size -> SQL grouping the 5-minute buckets into it (the same text on DuckDB and PostgreSQL)
 PERIOD_SQL = {MINUTES_5: "bucket_start", HOUR: "date_trunc('hour', bucket_start)", DAY: "date_trunc('day', bucket_start)"}
 
@@ -95,6 +100,24 @@ class Kpi:
         return numerator / denominator if denominator else None
 
 
+class InvalidRequest(ValueError):
+    """A request the API cannot answer; the message says why (HTTP 400)."""
+
+
+def check_timestamp(name: str, seconds: float) -> float:
+    if not (math.isfinite(seconds) and 0 <= seconds <= MAX_TIMESTAMP):
+        raise InvalidRequest(f"{name} {seconds} is not a time between 1970 and 9999 in seconds since the epoch")
+    return seconds
+
+
+def check_range(start: float, end: float) -> None:
+    """A range to answer: start not after end, at most ten years long."""
+    if end < start:
+        raise InvalidRequest(f"end_timestamp {end} is before start_timestamp {start}")
+    if end - start > MAX_RANGE_SECONDS:
+        raise InvalidRequest(f"the range from {start} to {end} is longer than ten years ({MAX_RANGE_SECONDS} s)")
+
+
 def _fetch(connection: object, sql: str) -> tuple[list[str], list[tuple]]:
     cursor = connection.cursor()
     cursor.execute(sql)
@@ -113,23 +136,42 @@ def _with_warnings(response: dict, warnings: list[str]) -> dict:
 class KpiApi:
     """The four KPI requests over one connection to the built models (DuckDB or PostgreSQL)."""
 
-    def __init__(self, connection: object, schema: str):
+    def __init__(self, connection: object, schema: str, memo: dict | None = None):
+        """memo: a dict shared by the KpiApis of data that never changes (a published snapshot), which then keep
+        the definitions, metric names and data range there instead of querying them per request."""
         self.connection = connection
         self.schema = schema
+        self.memo = memo
+
+    def _remembered(self, name: str, compute: Callable[[], object]) -> object:
+        if self.memo is None:
+            return compute()
+        if name not in self.memo:
+            self.memo[name] = compute()
+        return self.memo[name]
 
     # -- what is stored ------------------------------------------------------------------------------
     def definitions(self) -> list[Kpi]:
+        return self._remembered("definitions", self._query_definitions)
+
+    def metric_names(self) -> list[str]:
+        return self._remembered("metric_names", self._query_metric_names)
+
+    def data_range(self) -> tuple[float, float] | None:
+        return self._remembered("data_range", self._query_data_range)
+
+    def _query_definitions(self) -> list[Kpi]:
         _, rows = _fetch(self.connection, f"""
             select name, display_name, unit, description, numerator_metric, denominator_metric, scale, display_order
             from {self.schema}.{DEFINITIONS_TABLE}
             order by display_order, name""")
         return [Kpi(*row[:6], float(row[6]), int(row[7])) for row in rows]
 
-    def metric_names(self) -> list[str]:
+    def _query_metric_names(self) -> list[str]:
         columns, _ = _fetch(self.connection, f"select * from {self.schema}.{BUCKETS_TABLE} where 1 = 0")
         return [column for column in columns if column not in ("bucket_start", "dbt_updated_at")]
 
-    def data_range(self) -> tuple[float, float] | None:
+    def _query_data_range(self) -> tuple[float, float] | None:
         _, rows = _fetch(self.connection, f"select min(bucket_start), max(bucket_start) from {self.schema}.{BUCKETS_TABLE}")
         first, last = rows[0]
         return None if first is None else (to_epoch(first), to_epoch(last) + MINUTES_5)
@@ -175,16 +217,14 @@ class KpiApi:
     def _bucket_sums(self, start: float | None, end: float | None, now: float | None, metrics: list[str],
                      warnings: list[str]) -> tuple[list[float], list[dict[str, float]]]:
         """The starts of the buckets covering [start, end] (defaults: start of the data, now) and per bucket the
-        sums of the metrics; no buckets when end is before start (a warning)."""
-        end = (time.time() if now is None else now) if end is None else end
+        sums of the metrics. InvalidRequest for a range that cannot be answered."""
+        end = check_timestamp("end_timestamp", (time.time() if now is None else now) if end is None else end)
         if start is None:
             stored = self.data_range()
             if stored is None:
                 warnings.append(f"no metric data in {BUCKETS_TABLE}")
             start = end if stored is None else min(stored[0], end)
-        if end < start:
-            warnings.append(f"end_timestamp {end} is before start_timestamp {start}: no buckets")
-            return [], []
+        check_range(check_timestamp("start_timestamp", start), end)
         size, starts = bucket_grid(start, end)
         return starts, self._sums(metrics, size, starts)
 
@@ -195,10 +235,13 @@ class KpiApi:
         return _with_warnings({"kpis": [kpi.config() for kpi in selected]}, warnings)
 
     def statuses(self, kpis: list[str] | None = None) -> dict:
-        """Status ok, or missing_data for a KPI naming a metric that metric_buckets_5min does not hold."""
+        """Per KPI: missing_config when it names a metric metric_buckets_5min does not hold, else missing_data
+        when no bucket is stored at all, else ok."""
         warnings: list[str] = []
-        statuses = [{"status": "ok" if complete else "missing_data", "kpi": kpi.config()}
-                    for kpi, complete in self._checked_kpis(kpis, warnings)]
+        checked = self._checked_kpis(kpis, warnings)
+        has_data = bool(checked) and self.data_range() is not None
+        statuses = [{"status": "missing_config" if not complete else "ok" if has_data else "missing_data",
+                     "kpi": kpi.config()} for kpi, complete in checked]
         return _with_warnings({"statuses": statuses}, warnings)
 
     def values(self, start: float | None = None, end: float | None = None, kpis: list[str] | None = None,
@@ -269,9 +312,13 @@ def answer(api: KpiApi, arguments: argparse.Namespace) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    arguments = build_parser().parse_args(argv)
+    parser = build_parser()
+    arguments = parser.parse_args(argv)
     with connect(arguments.target) as connection:
-        response = answer(KpiApi(connection, models_schema(arguments.target)), arguments)
+        try:
+            response = answer(KpiApi(connection, models_schema(arguments.target)), arguments)
+        except InvalidRequest as error:
+            parser.error(str(error))
     json.dump(response, sys.stdout, indent=2)
     sys.stdout.write("\n")
 

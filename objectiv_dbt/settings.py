@@ -26,6 +26,16 @@ def duckdb_path() -> Path:
     return Path(os.environ.get("DUCKDB_PATH", PROJECT_DIR / "objectiv.duckdb")).resolve()
 
 
+def snapshot_dir() -> Path:
+    """Where the published read-only snapshots of the DuckDB build live (SNAPSHOT_DIR; default beside the
+    DuckDB file: objectiv.duckdb -> objectiv_snapshots/)."""
+    configured = os.environ.get("SNAPSHOT_DIR")
+    if configured:
+        return Path(configured).resolve()
+    path = duckdb_path()
+    return path.with_name(f"{path.stem}_snapshots")
+
+
 def duckdb_config() -> dict[str, str]:
     """Settings of the loader's DuckDB connections: the memory cap of the duckdb profile (profiles.yml), beyond
     which DuckDB spills to disk (its default is 80 % of the machine)."""

@@ -7,8 +7,9 @@ import argparse
 import duckdb
 import psycopg2
 
-from objectiv_dbt.db import connect, models_schema, query
-from objectiv_dbt.settings import TARGETS, duckdb_path, postgres_settings, source_table
+from objectiv_dbt.db import connect, duckdb_read_path, models_schema, query
+from objectiv_dbt.publish import CURRENT
+from objectiv_dbt.settings import TARGETS, duckdb_path, postgres_settings, snapshot_dir, source_table
 
 
 MAIN_TABLES = (
@@ -40,13 +41,19 @@ def main() -> None:
         *((table, f"{schema}.{table}") for table in MAIN_TABLES),
     ]
     with connect(target) as connection:
-        print(f"\nBuilt on {target}:")
-        for label, relation in rows:
-            count = _count(connection, relation)
-            shown = "not built" if count is None else f"{count:,}"
-            print(f"  {label:<34} {shown:>12}  {relation}")
+        counts = {relation: _count(connection, relation) for _, relation in rows}
+    unpublished = [relation for relation, count in counts.items() if count is None]
+    if target == "duckdb" and unpublished and duckdb_read_path() != duckdb_path():
+        with connect(target, published=False) as connection:  # the raw tables are not in the snapshot
+            counts.update({relation: _count(connection, relation) for relation in unpublished})
+    print(f"\nBuilt on {target}:")
+    for label, relation in rows:
+        shown = "not built" if counts[relation] is None else f"{counts[relation]:,}"
+        print(f"  {label:<34} {shown:>12}  {relation}")
     if target == "duckdb":
         print(f"\nDuckDB file: {duckdb_path()}")
+        if duckdb_read_path() != duckdb_path():
+            print(f"Published snapshot (BI tools, KPI service): {snapshot_dir() / CURRENT}")
     else:
         print(f"\nPostgreSQL: {postgres_settings().dsn()} schema {schema}")
     print(f'Query it:    make query SQL="select * from {schema}.sessions limit 5" TARGET={target}')

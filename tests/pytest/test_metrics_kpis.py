@@ -445,8 +445,9 @@ def test_default_range_is_start_of_data_to_now(parity_build, expected):
 
 
 def test_edge_cases_warn_and_never_fail(tmp_path):
-    """On a hand-made table: a KPI naming a missing metric (status missing_data, no values, a warning), an end
-    before the start, an empty table, ISO timestamps; by hand: 5 orders worth 120 in two buckets, AOV 24."""
+    """On a hand-made table: a KPI naming a missing metric (status missing_config, no values, a warning), an
+    end before the start or a range over ten years (InvalidRequest), an empty table (status missing_data), ISO
+    timestamps; by hand: 5 orders worth 120 in two buckets, AOV 24."""
     path = tmp_path / "edge.duckdb"
     with duckdb.connect(str(path)) as connection:
         connection.execute("""
@@ -460,16 +461,19 @@ def test_edge_cases_warn_and_never_fail(tmp_path):
                 as t(name, display_name, unit, description, numerator_metric, denominator_metric, scale, display_order)""")
         api = kpis.KpiApi(connection, "main")
         statuses = api.statuses()
-        assert [s["status"] for s in statuses["statuses"]] == ["ok", "missing_data"]
+        assert [s["status"] for s in statuses["statuses"]] == ["ok", "missing_config"]
         assert statuses["warnings"] == ["KPI ghost: unknown metric gone"]
         values = api.values(kpis.parse_timestamp("2024-03-01T10:00:00"), kpis.parse_timestamp("2024-03-01T11:00:00"))
         assert [kpi["kpi"] for kpi in values["kpis"]] == ["aov"] and values["warnings"] == ["KPI ghost: unknown metric gone"]
         assert values["kpis"][0]["aggregate"] == 24.0
         assert values["kpis"][0]["values"][0] == 100.0 and values["kpis"][0]["values"][11] == 5.0
         assert values["kpis"][0]["values"][1] is None  # no orders: no average
-        backwards = api.metrics(1709290000.0, 1709280000.0, ["orders"])
-        assert backwards["start_timestamps"] == [] and "before" in backwards["warnings"][0]
+        with pytest.raises(kpis.InvalidRequest, match="before"):
+            api.metrics(1709290000.0, 1709280000.0, ["orders"])
+        with pytest.raises(kpis.InvalidRequest, match="ten years"):
+            api.values(0.0, 11 * 365 * 86400.0)
         connection.execute("delete from metric_buckets_5min")
+        assert [s["status"] for s in api.statuses()["statuses"]] == ["missing_data", "missing_config"]
         empty = api.values(kpis=["aov"], now=1709290000.0)
         assert empty["kpis"][0]["aggregate"] is None and "no metric data" in empty["warnings"][0]
         assert len(empty["start_timestamps"]) == 1

@@ -54,9 +54,8 @@ class Warehouse:
         return load_file(path, target=self.engine, schema=self.raw_schema, duckdb_path=self.duckdb_file,
                          dsn=self.postgres.dsn() if self.postgres else None, progress=False)
 
-    def dbt(self, *args: str, vars: dict | None = None, target: str | None = None) -> str:
-        """Runs a dbt command against this warehouse (on its engine's target, or `target`: postgres_python for
-        Python models on PostgreSQL); fails the test with dbt's output if dbt fails."""
+    def dbt_command(self, *args: str, vars: dict | None = None, target: str | None = None) -> tuple[list[str], dict]:
+        """The command line and environment of a dbt command against this warehouse."""
         target = target or self.engine
         all_vars = {"source_schema": self.raw_schema, **(vars or {})}
         command = [str(DBT), *args, "--target", target, "--vars", yaml.safe_dump(all_vars, default_flow_style=True),
@@ -64,6 +63,13 @@ class Warehouse:
         env = self.env()
         if target == "postgres_python":
             env["DUCKDB_POSTGRES_EXTENSION"] = postgres_extension_path()
+        return command, env
+
+    def dbt(self, *args: str, vars: dict | None = None, target: str | None = None) -> str:
+        """Runs a dbt command against this warehouse (on its engine's target, or `target`: postgres_python for
+        Python models on PostgreSQL); fails the test with dbt's output if dbt fails."""
+        target = target or self.engine
+        command, env = self.dbt_command(*args, vars=vars, target=target)
         result = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
         if result.returncode != 0:
             raise AssertionError(f"{' '.join(args)} failed on {target}:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}")
