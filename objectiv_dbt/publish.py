@@ -31,6 +31,7 @@ MODELS_SCHEMA = "main"
 INTERNAL_PREFIXES = ("base_", "stg_", "int_")
 ALSO_PUBLISHED = ("stg_objectiv__quarantined_events",)
 VERSION = re.compile(r"^\d{8}T\d{12}Z\.duckdb$")
+VERSION_FORMAT = "%Y%m%dT%H%M%S%fZ"
 
 
 class PublishError(Exception):
@@ -45,6 +46,11 @@ def current_snapshot(directory: Path | None = None) -> Path | None:
     except (FileNotFoundError, OSError):
         return None
     return link.parent / target
+
+
+def snapshot_published_at(name: str) -> datetime:
+    """When a snapshot was published (UTC), from its file name (`<version>.duckdb`)."""
+    return datetime.strptime(name.removesuffix(".duckdb"), VERSION_FORMAT).replace(tzinfo=UTC)
 
 
 def is_published(name: str) -> bool:
@@ -121,7 +127,7 @@ def publish(warehouse: Path | None = None, directory: Path | None = None) -> Pat
     directory.mkdir(parents=True, exist_ok=True)
     with open(directory / ".publish.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one publisher at a time (pruning must not race a copy)
-        version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        version = datetime.now(UTC).strftime(VERSION_FORMAT)
         snapshot = directory / f"{version}.duckdb"
         partial = directory / f".{version}.duckdb.partial"
         try:

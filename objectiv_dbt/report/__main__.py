@@ -6,7 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
-from objectiv_dbt.db import connect, models_schema
+from objectiv_dbt.db import connect, duckdb_read_path, models_schema
 from objectiv_dbt.report import render_report
 from objectiv_dbt.settings import TARGETS
 
@@ -17,12 +17,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("report.html"), help="the HTML file to write")
     arguments = parser.parse_args(argv)
     started = time.perf_counter()
-    with connect(arguments.target) as connection:
-        page = render_report(connection, models_schema(arguments.target))
+    schema = models_schema(arguments.target)
+    source = duckdb_read_path() if arguments.target == "duckdb" else f"PostgreSQL schema {schema}"
+    with connect(arguments.target) as connection:  # DuckDB: the published snapshot (make publish) if there is one
+        page = render_report(connection, schema)
     arguments.out.parent.mkdir(parents=True, exist_ok=True)
     arguments.out.write_text(page, encoding="utf-8")
     size = arguments.out.stat().st_size / 1e6
-    print(f"wrote {arguments.out} ({size:.1f} MB) in {time.perf_counter() - started:.1f} s; open it in a browser (works offline)")
+    print(f"wrote {arguments.out} ({size:.1f} MB) from {source} in {time.perf_counter() - started:.1f} s; "
+          "open it in a browser (works offline)")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
     GET /analytics/kpis/configs/   ?kpis=...                                   configs
     GET /analytics/kpis/values/    ?start_timestamp=&end_timestamp=&kpis=...   values per bucket and aggregates
     GET /analytics/metrics/values/ ?start_timestamp=&end_timestamp=&names=...  metric values per bucket
+    GET /  and  GET /report                                                    the HTML report (report.py)
 
 Roles root and manager (auth.py). A bad request is a 400 with a message ({"detail": ...}), never a 500:
 a timestamp that is not a number, end before start, a range over ten years, an unknown or repeated query
@@ -29,6 +30,7 @@ from pydantic import BaseModel
 from objectiv_dbt.kpis import InvalidRequest, KpiApi
 from objectiv_dbt.service.auth import analytics_reader
 from objectiv_dbt.service.keys import KeyStore
+from objectiv_dbt.service.report import add_report_routes
 from objectiv_dbt.service.snapshot import Session, Unavailable
 
 MAX_NAMES = 100
@@ -196,6 +198,8 @@ def create_app(reader: object, keys: KeyStore) -> FastAPI:
                             401: {"description": "Missing, malformed, unknown or revoked API key"},
                             403: {"description": "The key's role may not call this endpoint"},
                             503: {"description": "No published snapshot yet, or the database is unreachable"}}}
+
+    add_report_routes(app, SNAPSHOT_HEADER, {code: common["responses"][code] for code in (401, 403, 503)})
 
     @app.get("/analytics/kpis/status/", response_model=StatusesResponse, tags=["KPIs"], **common)
     async def kpi_statuses(request: Request, kpis: list[str] | None = KPIS_QUERY) -> Response:

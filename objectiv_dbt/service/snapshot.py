@@ -6,7 +6,8 @@ runs all its queries on one snapshot, so every answer is one whole build's. The 
 
 A snapshot never changes, so its KPI definitions and metric names are read once (KpiApi memo) and its answers
 are kept (AnswerCache, per snapshot: a new build starts afresh); identical requests arriving together are
-computed once. Answers whose range depends on the clock (no end_timestamp) are not kept.
+computed once. Answers whose range depends on the clock (no end_timestamp) are not kept. Its rendered pages (the
+HTML report, seconds to render) are kept apart, so that no run of distinct requests drops them.
 
 PostgreSQL: a bounded pool of connections in autocommit. dbt swaps each table (and an incremental model's
 delete+insert) in one transaction, and each of the API's queries is one statement, so a query sees a model
@@ -33,6 +34,7 @@ from objectiv_dbt.settings import PostgresSettings
 POSTGRES_CONNECTIONS = 8
 POSTGRES_STATEMENT_TIMEOUT_MS = 30_000
 ANSWERS_KEPT = 256
+PAGES_KEPT = 2
 
 
 class Unavailable(Exception):
@@ -89,13 +91,14 @@ class AnswerCache:
 @dataclass(frozen=True)
 class Session:
     """One request's connection, the schema of the models, the snapshot it reads and, for a snapshot, its
-    memo (KpiApi) and answers (None on PostgreSQL, whose tables change under the service)."""
+    memo (KpiApi), answers and pages (None on PostgreSQL, whose tables change under the service)."""
 
     connection: object
     schema: str
     version: str | None = None
     memo: dict | None = None
     answers: AnswerCache | None = None
+    pages: AnswerCache | None = None
 
 
 @dataclass
@@ -106,6 +109,7 @@ class _Opened:
     retired: bool = False
     memo: dict = field(default_factory=dict)
     answers: AnswerCache = field(default_factory=AnswerCache)
+    pages: AnswerCache = field(default_factory=lambda: AnswerCache(PAGES_KEPT))
 
 
 @dataclass
@@ -158,7 +162,7 @@ class DuckDBSnapshots:
     def session(self) -> Iterator[Session]:
         opened = self._acquire()
         try:  # KpiApi takes a cursor (a connection of its own, for this thread) per query
-            yield Session(opened.connection, "main", opened.path.name, opened.memo, opened.answers)
+            yield Session(opened.connection, "main", opened.path.name, opened.memo, opened.answers, opened.pages)
         finally:
             self._release(opened)
 

@@ -1,6 +1,6 @@
 """Headless Chromium (the Debian package `chromium`) for the report tests: a page's DOM after its scripts ran,
-the console messages it logged, a screenshot. Every request off the machine fails (host resolver rule), so a
-page that needs the network logs an error."""
+the console messages it logged, a screenshot, of a file or a URL of a local server. Every request to another host
+than 127.0.0.1 fails (host resolver rule), so a page that needs the network logs an error."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-         "--host-resolver-rules=MAP * ~NOTFOUND", "--virtual-time-budget=15000"]
+         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--virtual-time-budget=15000"]
 CONSOLE_LINE = re.compile(r":CONSOLE(?::\d+)?\] (.*)$")
 # what a drawn plotly chart holds: its SVG and, inside, the group of at least one trace
 TRACE_MARKERS = ('class="trace', 'class="hm"', 'class="sankey"')
@@ -30,10 +30,11 @@ class PageLoad:
     console: list[str]
 
 
-def _run(page: Path, *arguments: str, size: tuple[int, int]) -> subprocess.CompletedProcess:
+def _run(page: Path | str, *arguments: str, size: tuple[int, int]) -> subprocess.CompletedProcess:
+    address = page if isinstance(page, str) else page.resolve().as_uri()
     with tempfile.TemporaryDirectory() as profile:
         command = [chromium(), *FLAGS, f"--user-data-dir={profile}", f"--window-size={size[0]},{size[1]}",
-                   "--enable-logging=stderr", "--v=0", *arguments, page.resolve().as_uri()]
+                   "--enable-logging=stderr", "--v=0", *arguments, address]
         result = subprocess.run(command, capture_output=True, text=True, timeout=120,
                                 env={**os.environ, "HOME": profile})
     if result.returncode != 0:
@@ -41,14 +42,14 @@ def _run(page: Path, *arguments: str, size: tuple[int, int]) -> subprocess.Compl
     return result
 
 
-def load(page: Path, size: tuple[int, int] = (1400, 1000)) -> PageLoad:
+def load(page: Path | str, size: tuple[int, int] = (1400, 1000)) -> PageLoad:
     """The DOM once the page's scripts ran, and every console message (Chromium logs them all at one level)."""
     result = _run(page, "--dump-dom", size=size)
     console = [match.group(1) for line in result.stderr.splitlines() if (match := CONSOLE_LINE.search(line))]
     return PageLoad(result.stdout, console)
 
 
-def screenshot(page: Path, out: Path, size: tuple[int, int]) -> None:
+def screenshot(page: Path | str, out: Path, size: tuple[int, int]) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     _run(page, f"--screenshot={out.resolve()}", size=size)
 

@@ -72,6 +72,18 @@ def new_warehouse(engine, tmp_path_factory, request):
         warehouse.drop()
 
 
+@pytest.fixture(scope="session")
+def chromium():
+    """Headless Chromium is there (tests/pytest/browser.py); skip without it, fail if REQUIRE_CHROMIUM=1."""
+    import browser
+
+    if browser.chromium() is None:
+        reason = "chromium is not installed (apt-get install -y chromium)"
+        if os.environ.get("REQUIRE_CHROMIUM") == "1":
+            pytest.fail(f"{reason} and REQUIRE_CHROMIUM=1")
+        pytest.skip(reason)
+
+
 PARITY_EVENTS = 20_000
 PARITY_SEED = 2024
 

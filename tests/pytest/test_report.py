@@ -1,10 +1,10 @@
 """The HTML report (objectiv_dbt/report): rendered from a built warehouse on each engine, opened offline in
 headless Chromium with no console message and every chart drawn; its numbers equal the models and the KPI API;
-empty tables give "no data" notes. A screenshot per engine is written to target/report_<engine>.png."""
+empty tables give "no data" notes. On DuckDB it reads the published snapshot, as `make report` does. A screenshot
+per engine is written to target/report_<engine>.png."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -19,6 +19,7 @@ import pytest
 import browser
 from objectiv_dbt.generate import write_events
 from objectiv_dbt.kpis import KpiApi
+from objectiv_dbt.publish import current_snapshot, publish
 from objectiv_dbt.report import render_report
 from objectiv_dbt.report.page import build_charts
 from objectiv_dbt.report.queries import ReportQueries, daily_kpi_values
@@ -37,28 +38,22 @@ def built(new_warehouse, tmp_path_factory):
     write_events(events, events=EVENTS, seed=SEED)
     warehouse.load(events)
     warehouse.run_all()
+    if warehouse.engine == "duckdb":
+        publish(warehouse.duckdb_file, warehouse.snapshot_dir)  # what `make build` does: readers read the snapshot
     return warehouse
 
 
 @contextmanager
 def connection_to(warehouse):
+    """What the report reads: on DuckDB the published snapshot."""
     if warehouse.engine == "duckdb":
-        connection = duckdb.connect(str(warehouse.duckdb_file), read_only=True)
+        connection = duckdb.connect(str(current_snapshot(warehouse.snapshot_dir)), read_only=True)
     else:
         connection = psycopg2.connect(warehouse.postgres.dsn())
     try:
         yield connection
     finally:
         connection.close()
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    if browser.chromium() is None:
-        reason = "chromium is not installed (apt-get install -y chromium)"
-        if os.environ.get("REQUIRE_CHROMIUM") == "1":
-            pytest.fail(f"{reason} and REQUIRE_CHROMIUM=1")
-        pytest.skip(reason)
 
 
 def test_report_opens_offline_with_every_chart_drawn(built, chromium, tmp_path):
@@ -156,5 +151,6 @@ def test_make_report_writes_the_file_quickly(built, tmp_path):
     elapsed = time.perf_counter() - started
     assert result.returncode == 0, result.stderr
     assert f"wrote {out}" in result.stdout
+    assert f"from {current_snapshot(built.snapshot_dir)}" in result.stdout, "make report must read the published snapshot"
     assert elapsed < 10
     assert 4_000_000 < out.stat().st_size < 8_000_000  # plotly.js inlined (4.6 MB) and the charts' data

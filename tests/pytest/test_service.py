@@ -61,10 +61,6 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def snapshot_dir(warehouse: Warehouse) -> Path:
-    return warehouse.duckdb_file.with_name(f"{warehouse.duckdb_file.stem}_snapshots")
-
-
 @contextmanager
 def running_service(warehouse: Warehouse, keys_file: Path, log_file: Path):
     """`python -m objectiv_dbt.service` on a free port of 127.0.0.1; yields its base URL."""
@@ -187,7 +183,7 @@ def test_endpoints_answer_what_the_cli_answers(built, service, keys, path, cli):
 def stored_buckets(warehouse: Warehouse) -> pd.DataFrame:
     """metric_buckets_5min as readers see it (DuckDB: the published snapshot)."""
     if warehouse.engine == "duckdb":
-        with duckdb.connect(str(current_snapshot(snapshot_dir(warehouse))), read_only=True) as connection:
+        with duckdb.connect(str(current_snapshot(warehouse.snapshot_dir)), read_only=True) as connection:
             frame = connection.execute("select * from main.metric_buckets_5min").df()
     else:
         frame = warehouse.query("select * from {schema}.metric_buckets_5min")
@@ -331,7 +327,7 @@ def test_keys_never_in_the_log(service, keys):
 def test_published_tables(built):
     if built.engine != "duckdb":
         pytest.skip("PostgreSQL readers read the warehouse tables")
-    with duckdb.connect(str(current_snapshot(snapshot_dir(built))), read_only=True) as connection:
+    with duckdb.connect(str(current_snapshot(built.snapshot_dir)), read_only=True) as connection:
         tables = {name for (name,) in connection.execute("select table_name from information_schema.tables").fetchall()}
     with duckdb.connect(str(built.duckdb_file), read_only=True) as connection:
         built_tables = connection.execute("select table_name from information_schema.tables where table_schema = 'main'").df()
@@ -361,7 +357,7 @@ def test_bi_reader_holding_the_snapshot_does_not_block_dbt_run(built):
     """A BI tool holds current.duckdb open: `dbt run` and the next publish succeed; the reader keeps its build."""
     if built.engine != "duckdb":
         pytest.skip("DuckDB files only")
-    directory = snapshot_dir(built)
+    directory = built.snapshot_dir
     held = current_snapshot(directory)
     with duckdb.connect(str(directory / CURRENT), read_only=True) as reader:
         before = reader.execute("select published_at from main.snapshot_info").fetchone()
@@ -407,7 +403,7 @@ def direct_answers(warehouse: Warehouse) -> dict[str, str]:
     """The fingerprint of each concurrent path's answer, computed by KpiApi straight from what readers read
     (byte for byte the service's JSON of it)."""
     if warehouse.engine == "duckdb":
-        connection = duckdb.connect(str(current_snapshot(snapshot_dir(warehouse))), read_only=True)
+        connection = duckdb.connect(str(current_snapshot(warehouse.snapshot_dir)), read_only=True)
     else:
         connection = psycopg2.connect(warehouse.postgres.dsn())
     api = kpis.KpiApi(connection, warehouse.models_schema)

@@ -41,9 +41,15 @@ class Warehouse:
     def duckdb_file(self) -> Path:
         return self.workdir / f"{self.name}.duckdb"
 
+    @property
+    def snapshot_dir(self) -> Path:
+        """Where this warehouse's DuckDB build is published (objectiv_dbt/publish.py)."""
+        return self.workdir / f"{self.name}_snapshots"
+
     def env(self) -> dict[str, str]:
+        # SNAPSHOT_DIR too: `make test` exports the project's own
         env = {**os.environ, "DBT_PROFILES_DIR": str(PROJECT_DIR), "DO_NOT_TRACK": "1",
-               "DUCKDB_PATH": str(self.duckdb_file)}
+               "DUCKDB_PATH": str(self.duckdb_file), "SNAPSHOT_DIR": str(self.snapshot_dir)}
         if self.postgres:
             env.update(POSTGRES_HOST=self.postgres.host, POSTGRES_PORT=str(self.postgres.port),
                        POSTGRES_USER=self.postgres.user, POSTGRES_PASSWORD=self.postgres.password,
