@@ -74,7 +74,7 @@ semantic-layer: install ## regenerate models/semantic/kpi_metrics.yml (MetricFlo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 .PHONY: serve api-key api-key-revoke
-serve: install ## the analytics API over HTTP (FastAPI) on TARGET, e.g. make serve PORT=8000; docs at /docs
+serve: install ## the analytics API over HTTP (FastAPI) on TARGET, e.g. make serve PORT=8000; the report at /, docs at /docs
 	$(BIN)/python -m objectiv_dbt.service --target $(TARGET) --host $(HOST) --port $(PORT)
 
 api-key: install ## create an API key for the service and print it once: make api-key ROLE=manager NAME=alice

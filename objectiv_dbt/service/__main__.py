@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         log.warning("no active API key in %s: create one with `make api-key ROLE=manager NAME=<you>`", keys.path)
     reader = build_reader(arguments.target)
     app = create_app(reader, keys)
-    log.info("analytics API on %s: http://%s:%d/analytics/kpis/configs/ (docs: /docs)",
+    log.info("analytics API on %s: http://%s:%d/analytics/kpis/configs/ (the HTML report: /, docs: /docs)",
              arguments.target, arguments.host, arguments.port)
     try:
         uvicorn.run(app, host=arguments.host, port=arguments.port, log_level="info")

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import re
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
-import duckdb
-import psycopg2
 import pytest
-from test_report import CHART_KEYS
+from test_report import CHART_KEYS, connection_to
 from test_service import built, data_files, get, keys, service  # noqa: F401 (fixtures)
 
 import browser
@@ -23,20 +20,6 @@ from objectiv_dbt.report import render_report
 
 REPORT = "/report"
 BUILT_AT = re.compile(r"<dt>built \(UTC\)</dt><dd>([^<]+)</dd>")
-
-
-@contextmanager
-def reading(warehouse):
-    """A connection to what the service reads (DuckDB: the current snapshot) and that snapshot's name."""
-    if warehouse.engine == "duckdb":
-        snapshot = current_snapshot(warehouse.snapshot_dir)
-        connection, name = duckdb.connect(str(snapshot), read_only=True), snapshot.name
-    else:
-        connection, name = psycopg2.connect(warehouse.postgres.dsn()), None
-    try:
-        yield connection, name
-    finally:
-        connection.close()
 
 
 def built_at(page: str) -> datetime:
@@ -74,7 +57,8 @@ def test_report_is_render_report_over_what_the_service_reads(built, service, key
     assert response.status_code == 200 and response.headers["content-type"] == "text/html; charset=utf-8"
     assert response.headers["cache-control"] == "no-store"
     page = response.text
-    with reading(built) as (connection, snapshot):
+    snapshot = current_snapshot(built.snapshot_dir).name if built.engine == "duckdb" else None
+    with connection_to(built) as connection:  # what the service reads: on DuckDB the current snapshot
         if snapshot:  # DuckDB: the page of the snapshot, built at its publishing
             assert response.headers["x-snapshot"] == snapshot
             assert built_at(page) == snapshot_published_at(snapshot).replace(microsecond=0)
