@@ -144,8 +144,9 @@ def create_app(reader: object, keys: KeyStore) -> FastAPI:
     """The service over a reader (snapshot.DuckDBSnapshots or snapshot.PostgresWarehouse) and a key store."""
     app = FastAPI(
         title="Objectiv analytics API",
-        description="KPIs and metrics from the 5-minute metric buckets (seed 003). Every request needs an API key "
-                    "of role root or manager: `Authorization: Bearer <key>` or `X-API-Key: <key>`.",
+        description="KPIs and metrics from the 5-minute metric buckets (seed 003), and the HTML report (`/` in a "
+                    "browser). Every request but the page `/` needs an API key of role root or manager: "
+                    "`Authorization: Bearer <key>` or `X-API-Key: <key>`.",
         version="1.0",
     )
     app.state.reader = reader

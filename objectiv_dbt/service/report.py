@@ -25,7 +25,7 @@ from objectiv_dbt.report import render_report
 from objectiv_dbt.service.auth import analytics_reader
 from objectiv_dbt.service.snapshot import Session
 
-KEY_PAGE = (Path(__file__).with_name("key_page.html")).read_bytes()
+KEY_PAGE = Path(__file__).with_name("key_page.html").read_bytes()
 # what the key page may do: its own inline script and style, fetch from this service; never submit a form
 # (the key has no name anyway), never be framed. The report written over it keeps this policy.
 KEY_PAGE_HEADERS = {
