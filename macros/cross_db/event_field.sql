@@ -1,4 +1,7 @@
-{#- Top-level fields of an event parsed by parse_event_json: as text, as a text array, as JSON. -#}
+{#- Top-level fields of an event parsed by parse_event_json: as text (a JSON string; NULL when missing
+    or JSON null; the JSON text of any other value), its JSON type (the engine's name, see json_type_words),
+    as a text array, as JSON. DuckDB's parse keeps only _type as JSON (event_text and event_field_type are for
+    _type there). -#}
 {% macro event_text(event, key) -%}
     {{ return(adapter.dispatch('event_text', 'objectiv_analytics')(event, key)) }}
 {%- endmacro %}
@@ -8,7 +11,20 @@
 {%- endmacro %}
 
 {% macro duckdb__event_text(event, key) -%}
-    {{ event }}.{{ key }}
+    ({{ event }}.{{ key }} ->> '$')
+{%- endmacro %}
+
+
+{% macro event_field_type(event, key) -%}
+    {{ return(adapter.dispatch('event_field_type', 'objectiv_analytics')(event, key)) }}
+{%- endmacro %}
+
+{% macro default__event_field_type(event, key) -%}
+    jsonb_typeof({{ event }} -> '{{ key }}')
+{%- endmacro %}
+
+{% macro duckdb__event_field_type(event, key) -%}
+    json_type({{ event }}.{{ key }})
 {%- endmacro %}
 
 
@@ -31,8 +47,9 @@
     {{ return(adapter.dispatch('event_json', 'objectiv_analytics')(event, key)) }}
 {%- endmacro %}
 
+{#- JSON null reads as missing (SQL NULL), as on DuckDB. -#}
 {% macro default__event_json(event, key) -%}
-    ({{ event }} -> '{{ key }}')
+    nullif({{ event }} -> '{{ key }}', 'null'::jsonb)
 {%- endmacro %}
 
 {% macro duckdb__event_json(event, key) -%}

@@ -65,8 +65,13 @@ checked as (
     select
         *,
         case
-            when event is null then 'value is not valid JSON'
+            when value is null then 'missing value'
+            when {{ json_has_nul_escape('value', 'event') }}
+                then 'value holds the escape \u0000 (a NUL character), which PostgreSQL text cannot hold'
+            when event is null or not {{ event_is_object('event') }} then {{ json_problem('value') }}
             when event_type is null then 'missing _type'
+            when {{ json_type_words(event_field_type('event', '_type')) }} <> 'a string'
+                then '_type is not a string: found ' || {{ json_type_words(event_field_type('event', '_type')) }}
             when stack_event_types is null then 'missing or invalid _types (event type ancestry)'
             when location_stack is null then 'missing location_stack'
             when not {{ json_is_array('location_stack') }} then 'location_stack is not an array'
