@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 import psycopg2
 
+from objectiv_dbt.errors import duckdb_message, postgres_message
 from objectiv_dbt.settings import duckdb_path, postgres_settings
 
 
@@ -19,17 +20,21 @@ def models_schema(target: str) -> str:
 
 @contextmanager
 def connect(target: str) -> Iterator[object]:
-    """A DB-API connection to the target's database (DuckDB read-only)."""
+    """A DB-API connection to the target's database (DuckDB read-only); SystemExit with one line when it cannot."""
     if target == "duckdb":
         path = duckdb_path()
         if not path.exists():
-            raise SystemExit(f"No DuckDB file at {path}: run `make run` (or `make load` and `make build`) first.")
-        connection = duckdb.connect(str(path), read_only=True)
-    else:
+            raise SystemExit(f"error: no DuckDB file at {path}: run `make run` (or `make load` and `make build`) first")
         try:
-            connection = psycopg2.connect(postgres_settings().dsn(), connect_timeout=5)
+            connection = duckdb.connect(str(path), read_only=True)
+        except duckdb.Error as error:
+            raise SystemExit(f"error: {duckdb_message(error, path)}") from None
+    else:
+        dsn = postgres_settings().dsn()
+        try:
+            connection = psycopg2.connect(dsn, connect_timeout=5)
         except psycopg2.OperationalError as error:
-            raise SystemExit(f"Cannot reach PostgreSQL ({postgres_settings().dsn()}): {error}".strip()) from error
+            raise SystemExit(f"error: {postgres_message(error, dsn)}") from None
     try:
         yield connection
     finally:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from objectiv_dbt.errors import postgres_message, postgres_where
 from objectiv_dbt.loader.report import LoadError
 from objectiv_dbt.loader.sql import create_tables_sql, quote_ident, sql_literal
 from objectiv_dbt.loader.validate import Checked, good_rows_sql, prepare_validator, reject_rows_sql
@@ -36,8 +37,7 @@ class PostgresTarget:
         try:
             self.pg = psycopg2.connect(dsn, connect_timeout=10)
         except psycopg2.OperationalError as error:
-            message = str(error).strip().splitlines()
-            raise LoadError(f"cannot connect to PostgreSQL ({dsn}): {message[0] if message else 'failed'}") from None
+            raise LoadError(postgres_message(error, dsn)) from None
         self.validator = duckdb.connect(config=duckdb_config())
         prepare_validator(self.validator)
         self.stage_name = f"{table}_loading_{os.getpid()}"
@@ -72,7 +72,7 @@ class PostgresTarget:
         self.schema = schema
 
     def describe(self) -> str:
-        return f"{self.data.replace(chr(34), '')} ({self.dsn})"
+        return f"{self.data.replace(chr(34), '')} ({postgres_where(self.dsn)})"
 
     def _copy(self, cursor, select_sql: str, params: list, table: str) -> None:
         path = os.path.join(self.tmpdir.name, "batch.csv")
