@@ -53,6 +53,9 @@ class PostgresTarget:
             columns = "(event_id uuid, day date, moment timestamp, cookie_id uuid, value json)"
             if extension:
                 stage_table = f"{quote_ident(schema)}.{quote_ident(self.stage_name)}"
+                # held while this loader lives: a stage table whose lock is free belongs to a killed loader
+                cursor.execute("select pg_advisory_lock(hashtext(%s))", [f"{schema}.{self.stage_name}"])
+                self._drop_stale_stages(cursor, schema, table)
                 cursor.execute(f"create unlogged table if not exists {stage_table} {columns}")
             cursor.execute(f"create temp table _load_good {columns}")
             cursor.execute(
@@ -70,6 +73,19 @@ class PostgresTarget:
         self.writer = self.validator.cursor()
         self.tmpdir = tempfile.TemporaryDirectory(prefix="objectiv-load-")
         self.schema = schema
+
+    def _drop_stale_stages(self, cursor, schema: str, table: str) -> None:
+        """Drop the stage tables of loaders that were killed (their rows are loaded again by the next load).
+        Advisory locks are re-entrant in a session, so ours is dropped (and still held once) too."""
+        cursor.execute(
+            "select table_name from information_schema.tables where table_schema = %s and table_name like %s",
+            [schema, table.replace("_", "\\_") + "\\_loading\\_%"],
+        )
+        for (name,) in cursor.fetchall():  # our own name too: a killed loader may have had our pid
+            cursor.execute("select pg_try_advisory_lock(hashtext(%s))", [f"{schema}.{name}"])
+            if cursor.fetchone()[0]:
+                cursor.execute(f"drop table if exists {quote_ident(schema)}.{quote_ident(name)}")
+                cursor.execute("select pg_advisory_unlock(hashtext(%s))", [f"{schema}.{name}"])
 
     def describe(self) -> str:
         return f"{self.data.replace(chr(34), '')} ({postgres_where(self.dsn)})"
