@@ -339,3 +339,12 @@ def test_nice_names_of_stacks_with_elements_without_type(battery):
     assert names[ids["last stack element without _type"]] is None
     assert names[ids["stack elements a string, null and a number"]] is None
     assert names[ids["good event"]] == "Link: docs located at Root Location: home"
+
+
+def test_a_conversion_value_beyond_numbers_reads_as_null(battery):
+    event_id = battery["rows"]["conversion value 1e400 is no number"][0]
+    row = battery["warehouse"].query(
+        "select is_purchase_conversion, purchase_conversion_value from {schema}.stg_objectiv__events"
+        f" where cast(event_id as varchar) = '{event_id}'")
+    assert row.shape[0] == 1 and bool(row["is_purchase_conversion"][0])
+    assert row["purchase_conversion_value"].isna().all()
