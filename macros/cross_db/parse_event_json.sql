@@ -4,10 +4,10 @@
     global_contexts as JSON text); NULL when the value is not a JSON object.
     PostgreSQL: jsonb, NULL when the json cannot become jsonb (a \u0000 escape, a lone surrogate, a number
     beyond numeric's range, ...), by json_parser_function() (created by create_json_parser, an on-run-start
-    hook), which catches the cast's error. Measured at 200,000 events, its plpgsql exception block costs less
-    than any check of the text that would let most rows skip it (a strpos for '\u' or a regular expression
-    for long exponents each read the whole text again: more time than the block saves). A jsonb column is
-    passed through as it is. -#}
+    hook), which catches the cast's error. Measured on 200,000 events (backend CPU): the cast alone 2.0-2.1 s,
+    through the function 2.2-2.3 s, with a "fast path" that skips the function for rows without '\u' 2.8-3.2 s:
+    reading the text again costs more than the exception block saves, and a fast path would still have to
+    catch huge exponents (a regular expression per row, dearer still). A jsonb column is passed through. -#}
 {% macro parse_event_json(value) -%}
     {{ return(adapter.dispatch('parse_event_json', 'objectiv_analytics')(value)) }}
 {%- endmacro %}

@@ -109,39 +109,37 @@ def test_postgres_password_rejected_message():
         ' failed for user "analyst"; check POSTGRES_USER and POSTGRES_PASSWORD')
 
 
-def mount_tmpfs(path: Path, options: str) -> None:
-    path.mkdir()
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], capture_output=True, text=True)
-    if result.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({result.stderr.strip()})")
-
-
 @pytest.fixture
-def small_disk(tmp_path):
-    path = tmp_path / f"disk_{uuid.uuid4().hex[:6]}"
-    mount_tmpfs(path, "size=2m")
-    yield path
-    subprocess.run(["umount", "-l", str(path)], check=False)
+def tmpfs(tmp_path):
+    """Mounts a tmpfs with the given options (unmounted afterwards); skips where mounting is not allowed."""
+    mounted = []
+
+    def mount(options: str) -> Path:
+        path = tmp_path / f"disk_{uuid.uuid4().hex[:6]}"
+        path.mkdir()
+        result = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], capture_output=True,
+                                text=True)
+        if result.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here ({result.stderr.strip()})")
+        mounted.append(path)
+        return path
+
+    yield mount
+    for path in mounted:
+        subprocess.run(["umount", "-l", str(path)], check=False)
 
 
-@pytest.fixture
-def read_only_disk(tmp_path):
-    path = tmp_path / f"ro_{uuid.uuid4().hex[:6]}"
-    mount_tmpfs(path, "size=1m,ro")
-    yield path
-    subprocess.run(["umount", "-l", str(path)], check=False)
-
-
-def test_read_only_disk(read_only_disk, events_file):
+def test_read_only_disk(tmpfs, events_file):
+    read_only_disk = tmpfs("size=1m,ro")
     env = {"DUCKDB_PATH": str(read_only_disk / "warehouse.duckdb")}
     expected = f"error: cannot write {read_only_disk / 'warehouse.duckdb'}: read-only file system; set DUCKDB_PATH"
     for result in [tool("load", str(events_file), "--no-progress", env=env), run("make", "-s", "build", env=env)]:
         assert one_error_line(result).startswith(expected)
 
 
-def test_full_disk(small_disk, events_file):
+def test_full_disk(tmpfs, events_file):
     """20,000 events do not fit in 2 MB: the load stops with one line; the build's preflight sees the full disk."""
-    path = small_disk / "warehouse.duckdb"
+    path = tmpfs("size=2m") / "warehouse.duckdb"
     env = {"DUCKDB_PATH": str(path)}
     started = time.monotonic()
     line = one_error_line(tool("load", str(events_file), "--no-progress", env=env))
