@@ -357,3 +357,18 @@ def test_a_conversion_value_beyond_numbers_reads_as_null(battery):
         f" where cast(event_id as varchar) = '{event_id}'")
     assert row.shape[0] == 1 and bool(row["is_purchase_conversion"][0])
     assert row["purchase_conversion_value"].isna().all()
+
+
+def test_dbt_build_empty_passes_with_warnings(engine, new_warehouse):
+    """`dbt build --empty` (every model on no rows) passes on both engines, warning why the results are empty."""
+    warehouse = new_warehouse()
+    create_collector_table(warehouse, engine)
+    output = warehouse.dbt("build", "--empty")
+    if engine == "postgres":
+        output += warehouse.dbt("build", "--empty", "--select", "path:python_models+", target="postgres_python")
+    assert "ERROR=0" in output
+    for warning in ["WARN 1 has_rows_events_no_events", "WARN 1 has_rows_funnel_paths_no_navigation_paths",
+                    "WARN 1 has_rows_logistic_regression_coefficients_no_model_fitted",
+                    "logistic_regression_coefficients: not fitted, the table is empty",
+                    "logistic_regression_metrics: no user was scored"]:
+        assert warning in output, warning
