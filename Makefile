@@ -36,11 +36,16 @@ demo-data: install ## generate N deterministic demo events (SEED) into OUT
 load: install ## load the NDJSON file EVENTS into the collector table on TARGET
 	$(BIN)/python -m objectiv_dbt.load $(EVENTS) --target $(TARGET)
 
+# The preflight turns a held DuckDB file, a full or read-only disk or a refused PostgreSQL login into one line;
+# after a failed dbt it names the cause when it is one of these.
+PREFLIGHT := $(BIN)/python -m objectiv_dbt.preflight --target $(TARGET)
+
 build: install ## dbt build (models, data tests, unit tests) on what is loaded in TARGET; DuckDB: then publish
-	$(BIN)/dbt build --target $(TARGET)
+	@$(PREFLIGHT)
+	$(BIN)/dbt build --target $(TARGET) || { $(PREFLIGHT) --after-failure; exit 1; }
 ifeq ($(TARGET),postgres)
 	@# dbt-postgres cannot run Python models: DuckDB attached to the same database builds them (and what depends on them) into it
-	$(BIN)/dbt build --target postgres_python --select path:python_models+
+	$(BIN)/dbt build --target postgres_python --select path:python_models+ || { $(PREFLIGHT) --after-failure; exit 1; }
 else
 	$(BIN)/python -m objectiv_dbt.publish
 endif

@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 import psycopg2
 
+from objectiv_dbt.errors import duckdb_message, postgres_message
 from objectiv_dbt.publish import current_snapshot
 from objectiv_dbt.settings import duckdb_path, postgres_settings
 
@@ -40,22 +41,23 @@ def _note_if_stale(path: Path) -> None:
 
 @contextmanager
 def connect(target: str, published: bool = True) -> Iterator[object]:
-    """A DB-API connection to the target's database (DuckDB: read-only, the published snapshot if any)."""
+    """A DB-API connection to the target's database (DuckDB: read-only, the published snapshot if any);
+    SystemExit with one line when it cannot."""
     if target == "duckdb":
         path = duckdb_read_path(published)
         _note_if_stale(path)
         if not path.exists():
-            raise SystemExit(f"No DuckDB file at {path}: run `make run` (or `make load` and `make build`) first.")
+            raise SystemExit(f"error: no DuckDB file at {path}: run `make run` (or `make load` and `make build`) first")
         try:
             connection = duckdb.connect(str(path), read_only=True)
-        except duckdb.IOException as error:
-            raise SystemExit(f"{path} is being written (a dbt run?); try again when it has finished, or "
-                             f"`make publish` once so readers use a snapshot ({str(error).splitlines()[0]})") from error
+        except duckdb.Error as error:
+            raise SystemExit(f"error: {duckdb_message(error, path)}") from None
     else:
+        dsn = postgres_settings().dsn()
         try:
-            connection = psycopg2.connect(postgres_settings().dsn(), connect_timeout=5)
+            connection = psycopg2.connect(dsn, connect_timeout=5)
         except psycopg2.OperationalError as error:
-            raise SystemExit(f"Cannot reach PostgreSQL ({postgres_settings().dsn()}): {error}".strip()) from error
+            raise SystemExit(f"error: {postgres_message(error, dsn)}") from None
     try:
         yield connection
     finally:

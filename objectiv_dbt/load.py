@@ -35,12 +35,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import duckdb
 
 from objectiv_dbt import settings
+from objectiv_dbt.errors import disk_message, duckdb_message, first_line
 from objectiv_dbt.loader import pipeline
 from objectiv_dbt.loader.duckdb_target import DuckDBTarget
 from objectiv_dbt.loader.postgres_target import PostgresTarget
@@ -81,7 +83,7 @@ def load_file(
         raise LoadError(f"batch lines must be at least 1, not {batch_lines}")
     source = Path(path).resolve()
     if not source.exists():
-        raise LoadError(f"no such file: {path}")
+        raise LoadError(f"no such file: {path} (`make demo-data` writes one; or pass EVENTS=path/to/events.ndjson)")
     if not source.is_file():
         raise LoadError(f"not a file: {path}")
     try:
@@ -93,7 +95,10 @@ def load_file(
     started = time.monotonic()
     if target == "duckdb":
         db_path = Path(duckdb_path).resolve() if duckdb_path else settings.duckdb_path()
-        sink: DuckDBTarget | PostgresTarget = DuckDBTarget(db_path, names.schema, names.table, _PROBE_MAX_ROWS)
+        try:
+            sink: DuckDBTarget | PostgresTarget = DuckDBTarget(db_path, names.schema, names.table, _PROBE_MAX_ROWS)
+        except (duckdb.Error, OSError) as error:
+            raise LoadError(duckdb_message(error, db_path)) from None
     else:
         sink = PostgresTarget(
             dsn or settings.postgres_settings().dsn(), names.schema, names.table, _USE_POSTGRES_EXTENSION
@@ -103,11 +108,32 @@ def load_file(
         pipeline.run(
             source, size, sink, report, batch_lines, sys.stderr.isatty() if progress is None else progress
         )
-    finally:
-        sink.close()
+    except (duckdb.Error, OSError) as error:  # e.g. the disk filled up: what was committed stays
+        _close_quietly(sink)
+        raise LoadError(_load_failure(error, db_path if target == "duckdb" else None)) from None
+    except BaseException:
+        _close_quietly(sink)
+        raise
+    sink.close()
     report.seconds = time.monotonic() - started
     report.check()
     return report
+
+
+def _close_quietly(sink: DuckDBTarget | PostgresTarget) -> None:
+    """Close after a failure, without letting a second error (a full disk again) hide the first."""
+    try:
+        sink.close()
+    except Exception:
+        pass
+
+
+def _load_failure(error: BaseException, db_path: Path | None) -> str:
+    """One line for an error of the DuckDB file (db_path) or, loading into PostgreSQL, of the temporary files."""
+    if db_path is not None:
+        return duckdb_message(error, db_path)
+    temp = Path(tempfile.gettempdir())
+    return disk_message(error, temp) or f"{type(error).__name__}: {first_line(error)}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,12 +161,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except duckdb.Error as error:
-        print(f"error: DuckDB: {str(error).strip().splitlines()[0]}", file=sys.stderr)
+        print(f"error: DuckDB: {first_line(error)}", file=sys.stderr)
         return 1
     except Exception as error:  # a database refusing a statement (rights, a table of another layout, ...)
         if type(error).__module__.startswith("psycopg2"):
-            lines = str(error).strip().splitlines()
-            print(f"error: PostgreSQL: {lines[0] if lines else type(error).__name__}", file=sys.stderr)
+            print(f"error: PostgreSQL: {first_line(error)}", file=sys.stderr)
             return 1
         raise
     except KeyboardInterrupt:

@@ -4,7 +4,7 @@
     feature, value); features without a coefficient are ignored and missing ones count as 0, so new data
     with new root locations still scores. z is clamped to [-700, 700] only so that exp cannot overflow
     (PostgreSQL raises an error where DuckDB returns infinity); the probability there is 0 or 1 in double
-    precision anyway. -#}
+    precision anyway. Without any coefficient row (no model was fitted) no entity is scored. -#}
 {% macro logistic_regression_score(features, coefficients, entity_column='user_id', feature_column='feature', value_column='feature_value') -%}
 select
     features.{{ entity_column }},
@@ -21,5 +21,6 @@ cross join (
 left join {{ coefficients }} as terms
     on features.{{ feature_column }} = terms.feature
     and not terms.is_intercept
+where exists (select 1 from {{ coefficients }} as fitted)  -- no model (thin data): nobody is scored
 group by features.{{ entity_column }}, intercept.coefficient
 {%- endmacro %}

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 
+from objectiv_dbt.errors import duckdb_message
 from objectiv_dbt.loader.report import LoadError
 from objectiv_dbt.loader.sql import create_tables_sql, quote_ident
 from objectiv_dbt.loader.validate import Checked, good_rows_sql, prepare_validator, reject_rows_sql
@@ -28,7 +29,7 @@ class DuckDBTarget:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.validator = duckdb.connect(str(path), config=duckdb_config())
         except (duckdb.Error, OSError) as error:
-            raise LoadError(f"cannot open DuckDB database {path}: {str(error).strip()}") from None
+            raise LoadError(duckdb_message(error, path)) from None
         for statement in create_tables_sql(schema, table, "json"):
             self.validator.execute(statement)
         prepare_validator(self.validator)
@@ -78,7 +79,10 @@ class DuckDBTarget:
                     )
             duck.execute("commit")
         except BaseException:
-            duck.execute("rollback")
+            try:
+                duck.execute("rollback")
+            except duckdb.Error:  # a failed commit (a full disk) has already ended the transaction
+                pass
             raise
         return inserted
 

@@ -10,7 +10,7 @@ from objectiv_dbt.loader.duckdb_target import DuckDBTarget
 from objectiv_dbt.loader.postgres_target import PostgresTarget
 from objectiv_dbt.loader.progress import Progress
 from objectiv_dbt.loader.reading import prefetch, read_batches
-from objectiv_dbt.loader.report import LoadReport
+from objectiv_dbt.loader.report import NOT_JSON, LoadReport
 from objectiv_dbt.loader.validate import Checked, checked_table, validate
 
 # The writer commits once it has at least a DuckDB row group of rows (122,880): DuckDB then writes them
@@ -41,6 +41,10 @@ def run(
         inserted = future.result()
         for batch in batches:
             sink.validator.execute(f"drop table {batch.table}")
+        refused = sum(batch.refused for batch in batches)  # rejected by the target while writing
+        if refused:
+            report.rejected += refused
+            report.rejects_by_kind[NOT_JSON] = report.rejects_by_kind.get(NOT_JSON, 0) + refused
         report.inserted += inserted
         report.already_loaded += sum(batch.good for batch in batches) - inserted
         report.lines_read += sum(batch.lines for batch in batches)

@@ -8,11 +8,26 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import psycopg2
 
-from objectiv_dbt.loader.report import LoadError
+from objectiv_dbt.errors import postgres_message, postgres_where
+from objectiv_dbt.loader.report import NOT_JSON, LoadError
 from objectiv_dbt.loader.sql import create_tables_sql, quote_ident, sql_literal
 from objectiv_dbt.loader.validate import Checked, good_rows_sql, prepare_validator, reject_rows_sql
 from objectiv_dbt.settings import duckdb_config, postgres_extension_path
+
+
+# Why PostgreSQL's json type refuses a text, or NULL; only called on a batch whose insert failed.
+_JSON_ERROR_FUNCTION = """
+create or replace function pg_temp.objectiv_json_error(value text) returns text language plpgsql as $body$
+begin
+    perform value::json;
+    return null;
+exception when others then
+    return sqlerrm;
+end
+$body$
+"""
 
 
 class PostgresTarget:
@@ -28,16 +43,13 @@ class PostgresTarget:
 
     def __init__(self, dsn: str, schema: str, table: str, use_extension: bool):
         """use_extension: False forces the psycopg2 fallback."""
-        import psycopg2
-
         self.data = f"{quote_ident(schema)}.{quote_ident(table)}"
         self.rejects = f"{quote_ident(schema)}.{quote_ident(table + '_rejects')}"
         self.dsn = dsn
         try:
             self.pg = psycopg2.connect(dsn, connect_timeout=10)
         except psycopg2.OperationalError as error:
-            message = str(error).strip().splitlines()
-            raise LoadError(f"cannot connect to PostgreSQL ({dsn}): {message[0] if message else 'failed'}") from None
+            raise LoadError(postgres_message(error, dsn)) from None
         self.validator = duckdb.connect(config=duckdb_config())
         prepare_validator(self.validator)
         self.stage_name = f"{table}_loading_{os.getpid()}"
@@ -50,9 +62,15 @@ class PostgresTarget:
             # incremental dbt runs look for new rows by moment (DuckDB prunes by its zone maps instead)
             cursor.execute(f"create index if not exists {quote_ident(table + '_moment')}"
                            f" on {quote_ident(schema)}.{quote_ident(table)} (moment)")
-            columns = "(event_id uuid, day date, moment timestamp, cookie_id uuid, value json)"
+            # value as text: the insert into the table parses it, so that a line PostgreSQL refuses (JSON nested
+            # deeper than its stack allows) is found and rejected instead of failing the whole load
+            columns = "(event_id uuid, day date, moment timestamp, cookie_id uuid, value text)"
+            cursor.execute(_JSON_ERROR_FUNCTION)
             if extension:
                 stage_table = f"{quote_ident(schema)}.{quote_ident(self.stage_name)}"
+                # held while this loader lives: a stage table whose lock is free belongs to a killed loader
+                cursor.execute("select pg_advisory_lock(hashtext(%s))", [f"{schema}.{self.stage_name}"])
+                self._drop_stale_stages(cursor, schema, table)
                 cursor.execute(f"create unlogged table if not exists {stage_table} {columns}")
             cursor.execute(f"create temp table _load_good {columns}")
             cursor.execute(
@@ -71,8 +89,21 @@ class PostgresTarget:
         self.tmpdir = tempfile.TemporaryDirectory(prefix="objectiv-load-")
         self.schema = schema
 
+    def _drop_stale_stages(self, cursor, schema: str, table: str) -> None:
+        """Drop the stage tables of loaders that were killed (their rows are loaded again by the next load).
+        Advisory locks are re-entrant in a session, so ours is dropped (and still held once) too."""
+        cursor.execute(
+            "select table_name from information_schema.tables where table_schema = %s and table_name like %s",
+            [schema, table.replace("_", "\\_") + "\\_loading\\_%"],
+        )
+        for (name,) in cursor.fetchall():  # our own name too: a killed loader may have had our pid
+            cursor.execute("select pg_try_advisory_lock(hashtext(%s))", [f"{schema}.{name}"])
+            if cursor.fetchone()[0]:
+                cursor.execute(f"drop table if exists {quote_ident(schema)}.{quote_ident(name)}")
+                cursor.execute("select pg_advisory_unlock(hashtext(%s))", [f"{schema}.{name}"])
+
     def describe(self) -> str:
-        return f"{self.data.replace(chr(34), '')} ({self.dsn})"
+        return f"{self.data.replace(chr(34), '')} ({postgres_where(self.dsn)})"
 
     def _copy(self, cursor, select_sql: str, params: list, table: str) -> None:
         path = os.path.join(self.tmpdir.name, "batch.csv")
@@ -95,8 +126,7 @@ class PostgresTarget:
                         cursor.execute("truncate _load_good")
                         self._copy(cursor, good_rows_sql(batch.table), [], "_load_good")
                         source = "_load_good"
-                    cursor.execute(f"insert into {self.data} select * from {source} on conflict (event_id) do nothing")
-                    inserted += cursor.rowcount
+                    inserted += self._insert(cursor, source, batch)
                     cursor.execute(f"truncate {source}")
                     cursor.execute("truncate _load_rejects")
                     if batch.rejected:
@@ -124,6 +154,28 @@ class PostgresTarget:
                 self.pg.rollback()
                 raise
         return inserted
+
+    def _insert(self, cursor, source: str, batch: Checked) -> int:
+        """Move the stage's rows into the table; rows whose JSON PostgreSQL refuses become rejects of the batch."""
+        insert = (f"insert into {self.data} select event_id, day, moment, cookie_id, value::json from {source}"
+                  " where event_id <> all(%s::uuid[]) on conflict (event_id) do nothing")
+        cursor.execute("savepoint load_insert")
+        try:
+            cursor.execute(insert, [[]])
+            return cursor.rowcount
+        except psycopg2.Error:
+            cursor.execute("rollback to savepoint load_insert")
+        cursor.execute(f"select event_id::text, error from (select event_id, pg_temp.objectiv_json_error(value) as error"
+                       f" from {source}) as checked where error is not null")
+        refused = cursor.fetchall()
+        for event_id, error in refused:
+            self.writer.execute(
+                f"update {batch.table} set kind = ?, reason = ? where event_id = ?::uuid and kind is null",
+                [NOT_JSON, f"{NOT_JSON}: PostgreSQL refuses it: {error}", event_id],
+            )
+        batch.refuse(len(refused))
+        cursor.execute(insert, [[event_id for event_id, _ in refused]])
+        return cursor.rowcount
 
     def close(self) -> None:
         self.writer.close()

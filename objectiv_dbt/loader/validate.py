@@ -222,10 +222,16 @@ class Checked:
     position: int  # bytes of the file read when the batch was complete
     good: int
     rejected: int
+    refused: int = 0  # good rows the target refused when writing (now rejects, kind NOT_JSON)
 
     @property
     def lines(self) -> int:
         return self.last_line - self.first_line + 1
+
+    def refuse(self, rows: int) -> None:
+        self.good -= rows
+        self.rejected += rows
+        self.refused += rows
 
 
 def prepare_validator(duck: duckdb.DuckDBPyConnection) -> None:

@@ -4,9 +4,18 @@
     backfill) stages them. -#}
 {{ config(severity='warn') }}
 
+-- CTEs, not `source(...) as source`: dbt build --empty wraps relations in an aliased subquery
+with source as (
+    select * from {{ source('objectiv', 'data') }}
+),
+
+staged as (
+    select event_id from {{ ref('base_objectiv__events') }}
+)
+
 select source.event_id, source.moment
-from {{ source('objectiv', 'data') }} as source
+from source
 where not exists (
-    select 1 from {{ ref('base_objectiv__events') }} as staged
+    select 1 from staged
     where staged.event_id = source.event_id
 )

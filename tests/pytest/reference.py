@@ -58,23 +58,31 @@ def _collector_row(obj: dict) -> dict | None:
     return {"event_id": obj["id"], "moment": moment, "cookie_id": cookies[0]["cookie_id"], "value": obj}
 
 
+def json_type_words(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    return {dict: "an object", list: "an array", str: "a string", type(None): "null"}.get(type(value), "a number")
+
+
 def quarantine_reason(value: dict) -> str | None:
-    if not value.get("_type"):
+    if value.get("_type") is None:
         return "missing _type"
+    if not isinstance(value["_type"], str):
+        return f"_type is not a string: found {json_type_words(value['_type'])}"
     if not isinstance(value.get("_types"), list):
         return "missing or invalid _types (event type ancestry)"
     stack = value.get("location_stack")
     if stack is None:
         return "missing location_stack"
     if not isinstance(stack, list):
-        return "location_stack is not an array"
+        return f"location_stack is not an array: found {json_type_words(stack)}"
     if not stack:
         return "location_stack is empty"
     contexts = value.get("global_contexts")
     if contexts is None:
         return "missing global_contexts"
     if not isinstance(contexts, list):
-        return "global_contexts is not an array"
+        return f"global_contexts is not an array: found {json_type_words(contexts)}"
     return None
 
 

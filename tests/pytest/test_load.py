@@ -249,7 +249,9 @@ def test_missing_file_is_a_clear_error(tmp_path, capsys, monkeypatch):
     assert load.main([str(tmp_path / "nope.ndjson")]) == 1
     out, err = capsys.readouterr()
     assert out == ""
-    assert err.strip().splitlines() == [f"error: no such file: {tmp_path / 'nope.ndjson'}"]
+    assert err.strip().splitlines() == [
+        f"error: no such file: {tmp_path / 'nope.ndjson'} (`make demo-data` writes one; or pass EVENTS=path/to/events.ndjson)"
+    ]
     assert not (tmp_path / "t.duckdb").exists()
 
 

@@ -16,6 +16,30 @@
 {%- set global_fields = ['referrer', 'source', 'medium', 'campaign', 'content', 'term']
     + (['value'] if var('identity_resolution') else []) %}
 {%- do global_fields.extend(conversion_fields.global_contexts | reject('in', global_fields) | list) %}
+{#- the first problem found names the reason; NULL for a good row -#}
+{%- set quarantine_reason -%}
+    case
+        when value is null then 'missing value'
+        when {{ json_has_nul_escape('value', 'event') }}
+            then 'value holds the escape \u0000 (a NUL character), which PostgreSQL text cannot hold'
+        when event is null or not {{ event_is_object('event') }} then {{ json_problem('value') }}
+        when event_type is null then 'missing _type'
+        when not {{ event_field_is_string('event', '_type') }}
+            then '_type is not a string: found ' || {{ json_type_words(json_value_type(event_json('event', '_type'))) }}
+        when stack_event_types is null then 'missing or invalid _types (event type ancestry)'
+        when location_stack is null then 'missing location_stack'
+        when not {{ json_is_array('location_stack') }}
+            then 'location_stack is not an array: found ' || {{ json_type_words(json_value_type('location_stack')) }}
+        when {{ json_array_length('location_stack') }} = 0 then 'location_stack is empty'
+        when global_contexts is null then 'missing global_contexts'
+        when not {{ json_is_array('global_contexts') }}
+            then 'global_contexts is not an array: found ' || {{ json_type_words(json_value_type('global_contexts')) }}
+        when moment is null then 'missing moment'
+        when day is null or day <> cast(moment as date) then 'day is not the UTC date of moment'
+        when cookie_id is null then 'missing cookie_id'
+    end
+{%- endset %}
+
 with source as (
     select * from {{ source('objectiv', 'data') }}
 ),
@@ -62,22 +86,7 @@ unpacked as (
 ),
 
 checked as (
-    select
-        *,
-        case
-            when event is null then 'value is not valid JSON'
-            when event_type is null then 'missing _type'
-            when stack_event_types is null then 'missing or invalid _types (event type ancestry)'
-            when location_stack is null then 'missing location_stack'
-            when not {{ json_is_array('location_stack') }} then 'location_stack is not an array'
-            when {{ json_array_length('location_stack') }} = 0 then 'location_stack is empty'
-            when global_contexts is null then 'missing global_contexts'
-            when not {{ json_is_array('global_contexts') }} then 'global_contexts is not an array'
-            when moment is null then 'missing moment'
-            when day is null or day <> cast(moment as date) then 'day is not the UTC date of moment'
-            when cookie_id is null then 'missing cookie_id'
-        end as quarantine_reason
-    from unpacked
+    {{ select_computed_once('unpacked', quarantine_reason, 'quarantine_reason') }}
 ),
 
 contexts as (
