@@ -200,7 +200,8 @@
         {%- if step is not mapping or not step.get('name') or not (step.get('event_type') or step.get('conversion') or step.get('where')) -%}
             {{ exceptions.raise_compiler_error(where ~ "step " ~ loop.index ~ " needs a name and event_type, conversion and/or where, got: " ~ step) }}
         {%- endif -%}
-        {%- if step.get('conversion') and step.conversion not in conversion_definitions() -%}
+        {#- at run time only: a project whose var conversions no longer holds the step's still parses -#}
+        {%- if execute and step.get('conversion') and step.conversion not in conversion_definitions() -%}
             {{ exceptions.raise_compiler_error(where ~ "step " ~ loop.index ~ ": conversion '" ~ step.conversion ~ "' is not in var 'conversions'") }}
         {%- endif -%}
     {%- endfor -%}

@@ -186,17 +186,16 @@ def sessionize(events: pd.DataFrame, gap_seconds: float = 1800, identity_id: str
 
 
 def is_conversion(frame: pd.DataFrame, definition: dict) -> pd.Series:
-    """The event matches the definition: exact event type and/or a stack element with all the given keys."""
-    elements = definition.get("location_stack") or []
-    elements = [elements] if isinstance(elements, dict) else elements
-
-    def stack_matches(stack: list) -> bool:
-        return any(isinstance(context, dict) and all(context.get(k) == v for k, v in element.items())
-                   for element in elements for context in stack)
-
+    """The event matches the definition: exact event type and/or a stack element and/or a global context with
+    all the given keys (a list of elements: any of them)."""
     matches = pd.Series(True, index=frame.index)
     if definition.get("event_type"):
         matches &= frame["event_type"] == definition["event_type"]
-    if elements:
-        matches &= frame["location_stack"].map(stack_matches)
+    for column in ("location_stack", "global_contexts"):
+        elements = definition.get(column) or []
+        elements = [elements] if isinstance(elements, dict) else elements
+        if elements:
+            matches &= frame[column].map(lambda contexts, elements=elements: any(
+                isinstance(context, dict) and all(context.get(k) == v for k, v in element.items())
+                for element in elements for context in contexts))
     return matches
