@@ -1,4 +1,4 @@
-{#- The validated `conversions` var: {name: {event_type, location_stack, global_contexts, value}}. Fails at compile time
+{#- The validated `conversions` var: {name: {event_type, location_stack, global_contexts, value, after}}. Fails at compile time
     with a message naming the definition and what is wrong. -#}
 {% macro conversion_definitions() %}
     {%- set definitions = var('conversions', {}) -%}
@@ -14,9 +14,14 @@
         {%- if definition is not mapping -%}
             {{ exceptions.raise_compiler_error(where ~ "must be a mapping with event_type, location_stack and/or global_contexts, got: " ~ definition) }}
         {%- endif -%}
-        {%- set unknown = definition.keys() | reject('in', ['event_type', 'location_stack', 'global_contexts', 'value']) | list -%}
+        {%- set unknown = definition.keys() | reject('in', ['event_type', 'location_stack', 'global_contexts', 'value', 'after']) | list -%}
         {%- if unknown -%}
-            {{ exceptions.raise_compiler_error(where ~ "unknown keys " ~ unknown ~ "; allowed: event_type, location_stack, global_contexts, value") }}
+            {{ exceptions.raise_compiler_error(where ~ "unknown keys " ~ unknown ~ "; allowed: event_type, location_stack, global_contexts, value, after") }}
+        {%- endif -%}
+        {%- set after = definition.get('after') -%}
+        {%- if after is not none and (after is not mapping or after.get('conversion') not in definitions or after.conversion == name
+                or definitions[after.conversion].get('after') or after.get('within_hours') is not number or after.within_hours <= 0) -%}
+            {{ exceptions.raise_compiler_error(where ~ "after must be {conversion: <another conversion without an after>, within_hours: <a positive number>}, got: " ~ after) }}
         {%- endif -%}
         {%- if not definition.get('event_type') and not definition.get('location_stack') and not definition.get('global_contexts') -%}
             {{ exceptions.raise_compiler_error(where ~ "needs event_type, location_stack and/or global_contexts") }}

@@ -198,4 +198,20 @@ def is_conversion(frame: pd.DataFrame, definition: dict) -> pd.Series:
             matches &= frame[column].map(lambda contexts, elements=elements: any(
                 isinstance(context, dict) and all(context.get(k) == v for k, v in element.items())
                 for element in elements for context in contexts))
+    after = definition.get("after")
+    if after:
+        matches &= within_hours_after(frame, matches, is_conversion(frame, CONVERSIONS[after["conversion"]]),
+                                      after["within_hours"])
     return matches
+
+
+def within_hours_after(frame: pd.DataFrame, candidates: pd.Series, earlier: pd.Series, hours: float) -> pd.Series:
+    """Per candidate event: the same user had an `earlier` event at most `hours` before it (or at its moment)."""
+    user = frame["session_user"] if "session_user" in frame else frame["user_id"]
+    earlier_moments = frame.loc[earlier].groupby(user[earlier])["moment"].apply(list).to_dict()
+    window = pd.Timedelta(hours=hours)
+    result = pd.Series(False, index=frame.index)
+    for index in frame.index[candidates]:
+        moment = frame.at[index, "moment"]
+        result.at[index] = any(moment - window <= m <= moment for m in earlier_moments.get(user[index], []))
+    return result

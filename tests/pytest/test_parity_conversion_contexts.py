@@ -1,11 +1,12 @@
 """Conversion definitions with a global-context condition, matched at staging on the parity data set, equal to
-the reference's matching of the raw events, on both engines."""
+the reference's matching of the raw events, on both engines. (The project's windowed conversion direct_purchase
+is compared with the reference by every per-conversion parity suite; here only that its window matters.)"""
 
 from __future__ import annotations
 
 import pytest
 
-from reference import is_conversion
+from reference import CONVERSIONS as PROJECT_CONVERSIONS, is_conversion
 
 CONVERSIONS = {
     "docs_press": {"event_type": "PressEvent", "global_contexts": {"_type": "ApplicationContext", "id": "objectiv-docs"}},
@@ -31,3 +32,11 @@ def test_global_context_conversions_equal_reference(staged, parity_expected, nam
     got = dict(zip(staged["event_id"], staged[f"is_{name}_conversion"].astype(bool)))
     assert 100 < sum(wanted.values()) < len(wanted) / 2
     assert got == wanted
+
+
+def test_direct_purchases_are_a_proper_subset_of_purchases(parity_expected):
+    """The 48-hour window after a recommended press keeps some orders and drops others in the parity data."""
+    events = parity_expected["sessionized"]
+    direct = is_conversion(events, PROJECT_CONVERSIONS["direct_purchase"])
+    purchases = is_conversion(events, PROJECT_CONVERSIONS["purchase"])
+    assert (direct <= purchases).all() and 5 < direct.sum() < purchases.sum()
