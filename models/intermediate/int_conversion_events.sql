@@ -1,5 +1,7 @@
 {#- Per event and named conversion (var 'conversions'), the model hub's conversion helpers
-    (model-hub-semantics 3), for partition session and partition user:
+    (model-hub-semantics 3), for partition session and partition user. A definition with `after` converts only
+    within its hours after an event of the other conversion by the same user (the staging flag is the event
+    match alone). Helpers:
     conversions_in_time: conversions up to and including this event's moment (ordered by moment only, so
     every event at a conversion's moment already counts it); conversions_counter: conversions in the whole
     partition; pre_conversion_hit_number: in partitions that convert, the hits before the first conversion
@@ -60,6 +62,24 @@ conversion_events as (
             as conversion_value
     from events
     where is_{{ name }}_conversion
+    {%- if definition.get('after') %}
+        -- only after an event of conversion {{ definition.after.conversion }} of the same user, at most
+        -- {{ definition.after.within_hours }} hours before (resolved user: anonymized users count too)
+        and event_id in (
+            select converted.event_id
+            from sessionized as converted
+            inner join events as converted_flags
+                on converted.event_id = converted_flags.event_id
+                and converted_flags.is_{{ name }}_conversion
+            inner join sessionized as earlier
+                on earlier.resolved_user_id = converted.resolved_user_id
+                and earlier.moment <= converted.moment
+                and earlier.moment >= converted.moment - interval '{{ (definition.after.within_hours * 3600) | int }} seconds'
+            inner join events as earlier_flags
+                on earlier.event_id = earlier_flags.event_id
+                and earlier_flags.is_{{ definition.after.conversion }}_conversion
+        )
+    {%- endif %}
     {{ 'union all' if not loop.last }}
     {%- else %}
     select

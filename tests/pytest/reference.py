@@ -194,17 +194,32 @@ def sessionize(events: pd.DataFrame, gap_seconds: float = 1800, identity_id: str
 
 
 def is_conversion(frame: pd.DataFrame, definition: dict) -> pd.Series:
-    """The event matches the definition: exact event type and/or a stack element with all the given keys."""
-    elements = definition.get("location_stack") or []
-    elements = [elements] if isinstance(elements, dict) else elements
-
-    def stack_matches(stack: list) -> bool:
-        return any(isinstance(context, dict) and all(context.get(k) == v for k, v in element.items())
-                   for element in elements for context in stack)
-
+    """The event matches the definition: exact event type and/or a stack element and/or a global context with
+    all the given keys (a list of elements: any of them)."""
     matches = pd.Series(True, index=frame.index)
     if definition.get("event_type"):
         matches &= frame["event_type"] == definition["event_type"]
-    if elements:
-        matches &= frame["location_stack"].map(stack_matches)
+    for column in ("location_stack", "global_contexts"):
+        elements = definition.get(column) or []
+        elements = [elements] if isinstance(elements, dict) else elements
+        if elements:
+            matches &= frame[column].map(lambda contexts, elements=elements: any(
+                isinstance(context, dict) and all(context.get(k) == v for k, v in element.items())
+                for element in elements for context in contexts))
+    after = definition.get("after")
+    if after:
+        matches &= within_hours_after(frame, matches, is_conversion(frame, CONVERSIONS[after["conversion"]]),
+                                      after["within_hours"])
     return matches
+
+
+def within_hours_after(frame: pd.DataFrame, candidates: pd.Series, earlier: pd.Series, hours: float) -> pd.Series:
+    """Per candidate event: the same user had an `earlier` event at most `hours` before it (or at its moment)."""
+    user = frame["session_user"] if "session_user" in frame else frame["user_id"]
+    earlier_moments = frame.loc[earlier].groupby(user[earlier])["moment"].apply(list).to_dict()
+    window = pd.Timedelta(hours=hours)
+    result = pd.Series(False, index=frame.index)
+    for index in frame.index[candidates]:
+        moment = frame.at[index, "moment"]
+        result.at[index] = any(moment - window <= m <= moment for m in earlier_moments.get(user[index], []))
+    return result

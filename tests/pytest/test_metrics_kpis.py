@@ -73,16 +73,6 @@ def conversion_definitions() -> dict:
     return project_vars()["conversions"]
 
 
-def stack_matches(stack: list, definition: dict) -> bool:
-    """The stack holds an element with all the key/values of the definition's element (or of one of them)."""
-    elements = definition.get("location_stack") or []
-    elements = [elements] if isinstance(elements, dict) else elements
-    if not elements:
-        return True
-    return any(isinstance(context, dict) and all(context.get(k) == v for k, v in element.items())
-               for element in elements for context in stack)
-
-
 def context_value(contexts: list, value: dict) -> float:
     """The definition's value field of the first global context of its type (and id), NaN if not a number."""
     for context in contexts:
@@ -98,9 +88,7 @@ def metric_inputs(sessionized: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame
     events = pd.DataFrame({"moment": sessionized["moment"], "session_id": sessionized["session_id"],
                            "interactive": sessionized["stack_event_types"].map(lambda t: "InteractiveEvent" in t)})
     for name, definition in conversion_definitions().items():
-        is_conversion = sessionized["location_stack"].map(lambda stack, d=definition: stack_matches(stack, d))
-        if definition.get("event_type"):
-            is_conversion &= sessionized["event_type"] == definition["event_type"]
+        is_conversion = reference.is_conversion(sessionized, definition)
         events[f"{name}_conversion"] = is_conversion
         if definition.get("value"):
             values = sessionized["global_contexts"].map(lambda c, v=definition["value"]: context_value(c, v))

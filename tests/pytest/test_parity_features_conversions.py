@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from compare import assert_same_rows, without_nan
+from inline_sql import query_templates
 from reference import CONVERSIONS, is_conversion
 
 INTERACTIVE = "InteractiveEvent"  # default of var top_features_event_type, and the walk-through's filter
@@ -126,26 +127,36 @@ def expected_drop_off_locations(events: pd.DataFrame) -> pd.DataFrame:
     return without_nan(pd.DataFrame(rows))
 
 
-def expected_funnel_conversion(events: pd.DataFrame) -> pd.DataFrame:
-    """Walks each user's events in (moment, event_id) order: a user completed a location's step when an event
-    at another location comes after the user's last event there."""
-    ordered = without_nan(events.sort_values(["moment", "event_id"]))
+def funnel_rows(first_touches: pd.DataFrame) -> list[dict]:
+    """One funnel (the model hub's funnel_conversion) over per-user first touches (user_id, location, moment):
+    a user completed a location when a non-NULL location follows it in (moment, location) order."""
     touched: dict[str | None, int] = {}
     completed: dict[str | None, int] = {}
-    for _, locations in ordered.groupby("user_id")["feature_nice_name"]:
-        path = list(locations)
-        for location in set(path):
-            last_here = max(i for i, step in enumerate(path) if step == location)
+    for _, touches in first_touches.groupby("user_id"):
+        path = sorted(zip(touches["moment"], touches["location"]), key=lambda t: (t[0], t[1] is None, t[1] or ""))
+        for (_, location), following in zip(path, [*path[1:], (None, None)]):
             touched[location] = touched.get(location, 0) + 1
-            went_on = any(step != location for step in path[last_here + 1:])
+            went_on = location is not None and following[1] is not None
             completed[location] = completed.get(location, 0) + int(went_on)
-    dropped = pd.Series(last_locations(events), dtype=object).value_counts(dropna=False).to_dict()
-    all_users = events["user_id"].nunique()
-    rows = [{"location": location, "n_users": n_users, "n_users_completed_step": completed[location],
+    start = max(touched.values())
+    return [{"location": location, "n_users": n_users, "n_users_completed_step": completed[location],
              "step_conversion_rate": round_half_up(completed[location], n_users),
-             "full_conversion_rate": round_half_up(n_users, all_users),
-             "dropoff_share": round_half_up(dropped.get(location, 0), all_users)}
+             "full_conversion_rate": round_half_up(completed[location], start),
+             "dropoff_share": round_half_up(n_users - completed[location], start)}
             for location, n_users in touched.items()]
+
+
+def expected_funnel_conversion(events: pd.DataFrame, groupby: list[str] | None = None) -> pd.DataFrame:
+    """Per group, each user's first touch (earliest moment) of each feature_nice_name, then funnel_rows."""
+    groupby = groupby or []
+    users = without_nan(events[events["user_id"].notna()])
+    first = (users.groupby([*groupby, "user_id", "feature_nice_name"], dropna=False)["moment"].min()
+             .reset_index().rename(columns={"feature_nice_name": "location"}))
+    first = without_nan(first)
+    if not groupby:
+        return without_nan(pd.DataFrame(funnel_rows(first)))
+    rows = [{**dict(zip(groupby, key if isinstance(key, tuple) else (key,))), **row}
+            for key, group in first.groupby(groupby, dropna=False) for row in funnel_rows(group)]
     return without_nan(pd.DataFrame(rows))
 
 
@@ -213,11 +224,10 @@ def test_parity_data_is_not_trivial(events):
     assert len(expected_drop_off_locations(events)) > 5
 
 
-def test_funnel_and_drop_off_agree(parity_build):
-    """Every user who touched a location either went on from it or dropped off there (the funnel's definition)."""
-    got = parity_build.query(
-        "select funnel.n_users - funnel.n_users_completed_step as dropped, coalesce(drop_off.users, 0) as users"
-        " from {schema}.funnel_conversion as funnel"
-        " left join {schema}.drop_off_locations as drop_off"
-        " on funnel.location is not distinct from drop_off.location")
-    assert len(got) > 5 and (got["dropped"].astype(int) == got["users"].astype(int)).all()
+def test_funnel_conversion_by_day_equals_pandas(parity_build, events):
+    """The macro with a groupby (the model hub's funnel_conversion(df, groupby='day')): one funnel per day."""
+    template = "with events as (select * from {{ ref('events') }}) {{ funnel_conversion_by('events', groupby=['day']) }}"
+    [got] = query_templates(parity_build, [template])
+    wanted = expected_funnel_conversion(events.assign(day=events["moment"].dt.date), ["day"])
+    assert wanted["day"].nunique() > 5 and (wanted["full_conversion_rate"] < 1).any()
+    assert_same_rows(got, wanted, ["day", "location"], ["step_conversion_rate", "full_conversion_rate", "dropoff_share"])

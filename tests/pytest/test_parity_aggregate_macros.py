@@ -1,0 +1,111 @@
+"""Parity with pandas of the macros that take the model hub's parameters (groupby by any grain and column,
+method, exclude_bounces, is_new_user per grain, location and groupby of drop-off and top features), compiled
+inline against the parity build."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from compare import assert_same_rows, without_nan
+from inline_sql import query_templates
+from test_parity_features_conversions import round_half_up
+
+PRESS = "event_type = 'PressEvent'"
+
+
+def label(moments: pd.Series, grain: str) -> pd.Series:
+    if grain == "week":
+        return (moments.dt.normalize() - pd.to_timedelta(moments.dt.weekday, unit="D")).dt.strftime("%Y-%m-%d")
+    if grain == "quarter":
+        return moments.dt.year.astype(str) + "-Q" + moments.dt.quarter.astype(str)
+    return moments.dt.strftime({"hour": "%Y-%m-%d %H", "day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}[grain])
+
+
+def keyed(events: pd.DataFrame, by: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    grains = {"hour", "day", "week", "month", "quarter", "year"}
+    return events.assign(**{key: label(events["moment"], key) for key in by if key in grains}), by
+
+
+def distinct_count(events: pd.DataFrame, by: list[str], column: str, name: str) -> pd.DataFrame:
+    frame, keys = keyed(events, by)
+    return without_nan(frame.groupby(keys, dropna=False)[column].nunique().rename(name).reset_index())
+
+
+def durations(events: pd.DataFrame, by: list[str], method: str, exclude_bounces: bool) -> pd.DataFrame:
+    frame, keys = keyed(events, by)
+    spans = frame.groupby([*keys, "session_id"], dropna=False)["moment"].agg(["min", "max"])
+    spans = ((spans["max"] - spans["min"]).dt.total_seconds()).rename("session_duration_seconds").reset_index()
+    if exclude_bounces:
+        spans = spans[spans["session_duration_seconds"] > 0]
+    grouped = spans.groupby(keys, dropna=False)["session_duration_seconds"]
+    return without_nan((grouped.mean() if method == "mean" else grouped.sum()).reset_index())
+
+
+def drop_off(events: pd.DataFrame, location: str, groupby: list[str]) -> pd.DataFrame:
+    frame = events.dropna(subset=[location, *groupby]).sort_values(["moment", "event_id"])
+    last = frame.groupby(groupby).tail(1)[location].value_counts()
+    return pd.DataFrame({"location": last.index, "users": last.values,
+                         "percentage": [round_half_up(100 * int(n), int(last.sum())) for n in last.values]})
+
+
+def top_features(events: pd.DataFrame, location: str, event_type: str) -> pd.DataFrame:
+    frame = events[events["stack_event_types"].map(lambda types: event_type in types)]
+    frame = frame.dropna(subset=["application", location, "event_type"])
+    users = frame.groupby(["application", location, "event_type"])["user_id"].nunique().rename("unique_users")
+    return users.reset_index().rename(columns={location: "feature_nice_name"})
+
+
+def new_user_hits(events: pd.DataFrame, grain: str) -> int:
+    period = label(events["moment"], grain)
+    first = events["session_number"] == 1
+    new_buckets = set(zip(events.loc[first, "user_id"], period[first]))
+    return sum(key in new_buckets for key in zip(events["user_id"], period))
+
+
+CASES = [  # (template, expected frame from the events, key columns, float columns)
+    ("{{ unique_users(by=['week', 'utm_source'], where=\"" + PRESS + "\") }}",
+     lambda e: distinct_count(e[e["event_type"] == "PressEvent"], ["week", "utm_source"], "user_id", "unique_users"),
+     ["week", "utm_source"], []),
+    ("{{ unique_users(by=['quarter', 'application']) }}",
+     lambda e: distinct_count(e, ["quarter", "application"], "user_id", "unique_users"), ["quarter", "application"], []),
+    ("{{ unique_sessions(by=['hour']) }}", lambda e: distinct_count(e, ["hour"], "session_id", "unique_sessions"),
+     ["hour"], []),
+    ("{{ session_duration(by=['day', 'application'], method='sum') }}",
+     lambda e: durations(e, ["day", "application"], "sum", True), ["day", "application"], ["session_duration_seconds"]),
+    ("{{ session_duration(by=['week', 'root_location'], exclude_bounces=false) }}",
+     lambda e: durations(e, ["week", "root_location"], "mean", False), ["week", "root_location"],
+     ["session_duration_seconds"]),
+    ("{{ drop_off_locations_by(location='root_location', groupby=['session_id']) }}",
+     lambda e: drop_off(e, "root_location", ["session_id"]), ["location"], ["percentage"]),
+    ("{{ top_product_features_by(location='root_location', event_type='PressEvent') }}",
+     lambda e: top_features(e, "root_location", "PressEvent"), ["application", "feature_nice_name", "event_type"], []),
+]
+
+
+@pytest.fixture(scope="module")
+def events(parity_expected) -> pd.DataFrame:
+    return parity_expected["sessionized"]
+
+
+@pytest.fixture(scope="module")
+def results(parity_build) -> list[pd.DataFrame]:
+    return query_templates(parity_build, [template for template, *_ in CASES])
+
+
+@pytest.mark.parametrize("case", range(len(CASES)), ids=[template for template, *_ in CASES])
+def test_macro_equals_pandas(results, events, case):
+    _, expected, keys, floats = CASES[case]
+    wanted = expected(events)
+    assert len(wanted) > 1
+    assert_same_rows(results[case], wanted, keys, floats)
+
+
+@pytest.mark.parametrize("grain", ["hour", "week"])
+def test_is_new_user_per_grain(parity_build, events, grain):
+    template = ("select count(*) as hits from (select {{ is_new_user('" + grain + "') }} as is_new"
+                " from {{ ref('events') }}) as flagged where is_new")
+    [got] = query_templates(parity_build, [template])
+    wanted = new_user_hits(events, grain)
+    assert 0 < wanted < len(events)
+    assert int(got["hits"].iloc[0]) == wanted
