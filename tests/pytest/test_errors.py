@@ -10,6 +10,7 @@ mounting is not allowed), a missing events file.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -35,10 +36,14 @@ def tool(module: str, *args: str, env: dict[str, str] | None = None) -> subproce
     return run(PYTHON, "-m", f"objectiv_dbt.{module}", *args, env=env)
 
 
+# make's own last word on a failed recipe ("make[1]: ***" when make runs inside make, as under `make test`)
+MAKE_ERROR = re.compile(r"make(\[\d+\])?: \*\*\*")
+
+
 def one_error_line(result: subprocess.CompletedProcess) -> str:
     """The command failed with exactly one line on stderr, `error: ...`, and no traceback; returns that line."""
     assert result.returncode != 0, result.stdout
-    lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("make: ***")]
+    lines = [line for line in result.stderr.splitlines() if line.strip() and not MAKE_ERROR.match(line)]
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: ") and "Traceback" not in result.stderr, result.stderr
     return lines[0]
