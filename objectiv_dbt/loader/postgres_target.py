@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import datetime
+import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 
 from objectiv_dbt.loader.report import LoadError
-from objectiv_dbt.loader.sql import create_tables_sql, quote_ident, sql_literal
+from objectiv_dbt.loader.sql import create_tables_sql, manifest_rows_sql, quote_ident, sql_literal
 from objectiv_dbt.loader.validate import Checked, good_rows_sql, prepare_validator, reject_rows_sql
 from objectiv_dbt.settings import duckdb_config, postgres_extension_path
 
@@ -32,6 +33,8 @@ class PostgresTarget:
 
         self.data = f"{quote_ident(schema)}.{quote_ident(table)}"
         self.rejects = f"{quote_ident(schema)}.{quote_ident(table + '_rejects')}"
+        self.loads = f"{quote_ident(schema)}.{quote_ident(table + '_loads')}"
+        self.load_id = uuid.uuid4().hex
         self.dsn = dsn
         try:
             self.pg = psycopg2.connect(dsn, connect_timeout=10)
@@ -50,6 +53,9 @@ class PostgresTarget:
             # incremental dbt runs look for new rows by moment (DuckDB prunes by its zone maps instead)
             cursor.execute(f"create index if not exists {quote_ident(table + '_moment')}"
                            f" on {quote_ident(schema)}.{quote_ident(table)} (moment)")
+            # and late rows by day (the days of the load manifest)
+            cursor.execute(f"create index if not exists {quote_ident(table + '_day')}"
+                           f" on {quote_ident(schema)}.{quote_ident(table)} (day)")
             columns = "(event_id uuid, day date, moment timestamp, cookie_id uuid, value json)"
             if extension:
                 stage_table = f"{quote_ident(schema)}.{quote_ident(self.stage_name)}"
@@ -119,11 +125,18 @@ class PostgresTarget:
                             " do update set reason = excluded.reason, line = excluded.line,"
                             " rejected_at = excluded.rejected_at"
                         )
+                    self._record_load(cursor, batch, file)
                 self.pg.commit()
             except BaseException:
                 self.pg.rollback()
                 raise
         return inserted
+
+    def _record_load(self, cursor, batch: Checked, file: str) -> None:
+        """The batch's load manifest rows, in its transaction, stamped right before the commit."""
+        loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)
+        rows = self.writer.execute(manifest_rows_sql(good_rows_sql(batch.table)), [self.load_id, file, loaded_at]).fetchall()
+        cursor.executemany(f"insert into {self.loads} values (%s, %s, %s, %s, %s, %s, %s)", rows)
 
     def close(self) -> None:
         self.writer.close()

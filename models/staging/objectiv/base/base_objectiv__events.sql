@@ -3,8 +3,9 @@
     stg_objectiv__quarantined_events split this table; nothing is dropped. The JSON itself is not copied:
     the views that flatten the contexts read it from the source table.
     Incremental: a run stages the source rows not staged yet whose moment is at most
-    incremental_lookback_minutes behind the newest staged moment (or that have no moment); the var
-    backfill_days_per_run bounds a run to that many days from the oldest such row. -#}
+    incremental_lookback_minutes behind the newest staged moment (or that have no moment), and those of the
+    days where rows were loaded late (late_source_days: the load manifest's days, or the days whose row
+    count differs); the var backfill_days_per_run bounds a run to that many days from the oldest such row. -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
@@ -12,6 +13,12 @@
 ) }}
 {%- set lookback_minutes = var('incremental_lookback_minutes') %}
 {%- set backfill_days = var('backfill_days_per_run') %}
+{%- if lookback_minutes is not none %}
+    {#- future moments (client clocks) do not move the mark -#}
+    {%- set window_start = high_water_mark('moment', where='moment <= ' ~ run_timestamp())
+        ~ " - interval '" ~ lookback_minutes ~ " minutes'" %}
+    {%- set late_days = late_source_days(lookback_minutes) %}
+{%- endif %}
 {%- set conversion_fields = conversion_context_fields() %}
 {%- set global_fields = ['referrer', 'source', 'medium', 'campaign', 'content', 'term']
     + (['value'] if var('identity_resolution') else []) %}
@@ -23,11 +30,16 @@ with source as (
 unstaged as (
     select * from source
     {%- if is_incremental() %}
-    where not exists (select 1 from {{ this }} as staged where staged.event_id = source.event_id)
+    where not exists (
+        select 1 from {{ this }} as staged
+        where staged.event_id = source.event_id
+            {%- if lookback_minutes is not none %}
+            -- a source row's staged copy has its event_id, day and moment: so is in the same window
+            and {{ staging_window('staged', window_start, late_days) }}
+            {%- endif %}
+    )
         {%- if lookback_minutes is not none %}
-        -- future moments (client clocks) do not move the mark
-        and (moment is null or moment >= {{ high_water_mark('moment', where='moment <= ' ~ run_timestamp()) }}
-            - interval '{{ lookback_minutes }} minutes')
+        and {{ staging_window('source', window_start, late_days) }}
         {%- endif %}
     {%- endif %}
 ),
