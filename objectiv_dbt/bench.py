@@ -208,7 +208,7 @@ def event_files(events: int, seed: int, workdir: Path) -> dict[str, Path]:
                 small.write_text("".join(line for _, line in zip(range(SMALL_EVENTS), lines)))
         return {**files, "small": small}
     stream = workdir / f"bench_{events}_{seed}_stream.ndjson"
-    print(f"generating {events + appended:,} events into {stream}", flush=True)
+    print(f"generating {events + 2 * appended:,} events into {stream}", flush=True)
     run([str(BIN / "python"), "-m", "objectiv_dbt.generate", "--events", str(events + 2 * appended),
          "--seed", str(seed), "--out", str(stream)], dict(os.environ))
     with stream.open() as lines, files["full"].open("w") as first, files["incremental"].open("w") as next_1, \
