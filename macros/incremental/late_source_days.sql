@@ -3,8 +3,9 @@
     model runs (PostgreSQL then plans with constants and uses the source's day index).
     var late_rows_detection:
     - load_manifest: the days of the loads recorded in the load manifest (<source_table>_loads, written by
-      `make load`) since the last run that staged rows, with incremental_lookback_minutes of margin for loads
-      in flight and clock skew between the loader and dbt. Cost: the rows of those days.
+      `make load`) since the last run that staged rows started (its dbt_updated_at). The loader stamps
+      loaded_at just before it commits, so a load that run did not see has a later loaded_at; with the
+      loader on another host, the clocks must agree. Cost: the rows of those days.
     - day_counts: the days on which the source holds more rows than base_objectiv__events (a count per day of
       both tables; on PostgreSQL an index-only scan of an index on the source's day). Exact unless rows are deleted
       from the source. For a collector table fed by something else than `make load`.
@@ -30,7 +31,7 @@
     {%- if use_manifest -%}
         {%- set query -%}
             select distinct cast(day as {{ dbt.type_string() }}) from {{ manifest }}
-            where loaded_at > {{ high_water_mark() }} - interval '{{ lookback_minutes }} minutes'
+            where loaded_at > {{ high_water_mark() }}
         {%- endset -%}
     {%- else -%}
         {%- set query -%}
