@@ -54,12 +54,7 @@
 {%- endmacro %}
 
 
-{#- The rows of `relation` (an alias in base_objectiv__events) an incremental run compares with what is staged:
-    no moment or day, a moment at or after window_start (the newest staged moment minus the lookback), or a
-    day of late_days (late_source_days). -#}
-{% macro staging_window(relation, window_start, late_days) -%}
-    ({{ relation }}.moment is null or {{ relation }}.day is null or {{ relation }}.moment >= {{ window_start }}
-        {%- if late_days %}
-        or {{ relation }}.day in ({% for day in late_days %}cast('{{ day }}' as date){{ ', ' if not loop.last }}{% endfor %})
-        {%- endif %})
+{#- A list of days (late_source_days) as a SQL list of date literals, for `day in (...)`. -#}
+{% macro date_list(days) -%}
+    ({% for day in days %}cast('{{ day }}' as date){{ ', ' if not loop.last }}{% endfor %})
 {%- endmacro %}

@@ -13,6 +13,7 @@
 ) }}
 {%- set lookback_minutes = var('incremental_lookback_minutes') %}
 {%- set backfill_days = var('backfill_days_per_run') %}
+{%- set late_days = [] %}
 {%- if lookback_minutes is not none %}
     {#- future moments (client clocks) do not move the mark -#}
     {%- set window_start = high_water_mark('moment', where='moment <= ' ~ run_timestamp())
@@ -30,17 +31,19 @@ with source as (
 unstaged as (
     select * from source
     {%- if is_incremental() %}
-    where not exists (
-        select 1 from {{ this }} as staged
-        where staged.event_id = source.event_id
-            {%- if lookback_minutes is not none %}
-            -- a source row's staged copy has its event_id, day and moment: so is in the same window
-            and {{ staging_window('staged', window_start, late_days) }}
-            {%- endif %}
-    )
+    where not exists (select 1 from {{ this }} as staged where staged.event_id = source.event_id)
         {%- if lookback_minutes is not none %}
-        and {{ staging_window('source', window_start, late_days) }}
+        and (moment is null or moment >= {{ window_start }})
         {%- endif %}
+    {%- if late_days %}
+    union all
+    -- the days where rows were loaded late, as a condition of its own: DuckDB prunes a scan only by
+    -- conditions on one column (an OR of moment and day read every row's JSON), PostgreSQL uses the day index
+    select * from source
+    where not exists (select 1 from {{ this }} as staged where staged.event_id = source.event_id)
+        and day in {{ date_list(late_days) }}
+        and moment < {{ window_start }}
+    {%- endif %}
     {%- endif %}
 ),
 
