@@ -1,6 +1,6 @@
 """`make bench [N=1000000]`: generate N events, load them and build every layer from scratch on DuckDB and
 PostgreSQL, then append 0.1 % new events (the next lines of the same generated stream) and build every layer
-incrementally; then measure dbt's fixed cost (every model on 1,000 events, run again with nothing new); time each
+incrementally, then append 0.1 % more and run one `dbt run` (what a scheduled job runs); then measure dbt's fixed cost (every model on 1,000 events, run again with nothing new); time each
 step and its peak memory, and write the table to docs/benchmarks.md with the machine description.
 
 Every step runs as its own process, so its wall time and peak resident memory (wait4's ru_maxrss) are its own.
@@ -38,6 +38,7 @@ LAYERS = {  # dbt node selections, in build order
 APPENDED_SHARE = 0.001
 SMALL_EVENTS = 1_000
 FIXED_COST_STEP = "small: incremental build, nothing new"
+SCHEDULED_STEP = "incremental dbt run"
 DBT_FINISHED = re.compile(r"Finished running .* \((\d+(?:\.\d+)?)s\)")
 
 
@@ -119,10 +120,22 @@ def bench_target(target: str, files: dict[str, Path], workdir: Path) -> list[Ste
                                      "--exclude-resource-type", "unit_test", "--target", dbt_target, *selection,
                                      *build_flags, "--vars", f"{{source_schema: {warehouse}_raw}}"], env)
 
+    def scheduled_run(warehouse: str, env: dict[str, str]) -> None:
+        """`dbt run` as a scheduled job runs it: one process (two on PostgreSQL: the Python models by DuckDB)."""
+        flags = ["--vars", f"{{source_schema: {warehouse}_raw}}"]
+        if target == "duckdb":
+            step(SCHEDULED_STEP, [str(BIN / "dbt"), "run", "--target", target, *flags], env)
+            return
+        step(SCHEDULED_STEP, [str(BIN / "dbt"), "run", "--target", target, "--exclude", "path:python_models+", *flags], env)
+        step(f"{SCHEDULED_STEP} Python models", [str(BIN / "dbt"), "run", "--target", "postgres_python",
+                                                  "--select", "path:python_models+", *flags], env)
+
     env = prepare(target, workdir, "bench")
     for kind, build_flags in (("full", ["--full-refresh"]), ("incremental", [])):
         load(files[kind], "bench", env)
         build(f"{kind} build", build_flags, "bench", env)
+    load(files["scheduled"], "bench", env)
+    scheduled_run("bench", env)
     # what dbt itself costs, whatever the data: every model on a tiny warehouse, then a run with nothing new
     env = prepare(target, workdir, "bench_small")
     load(files["small"], "bench_small", env)
@@ -132,17 +145,20 @@ def bench_target(target: str, files: dict[str, Path], workdir: Path) -> list[Ste
 
 
 def totals(steps: list[Step]) -> list[str]:
-    """Per target: the full and the incremental build of every model, wall and dbt time, their ratio, and
-    dbt's fixed cost (the incremental build of the small warehouse with nothing new)."""
+    """Per target: the full and the incremental build of every model, wall and dbt time, their ratio, dbt's
+    fixed cost (the incremental build of the small warehouse with nothing new), the incremental build's
+    data-dependent part (its dbt time minus that fixed cost) and the scheduled `dbt run`."""
     lines = []
     for target in dict.fromkeys(step.target for step in steps):
         sums = {}
-        for kind in ("full build", "incremental build", FIXED_COST_STEP):
+        for kind in ("full build", "incremental build", FIXED_COST_STEP, SCHEDULED_STEP):
             builds = [step for step in steps if step.target == target and step.name.startswith(kind)]
             sums[kind] = (sum(step.seconds for step in builds), sum(step.dbt_seconds or 0 for step in builds))
-        (full_wall, full_dbt), (incremental_wall, incremental_dbt), (_, fixed_dbt) = sums.values()
+        (full_wall, full_dbt), (incremental_wall, incremental_dbt), (_, fixed_dbt), (run_wall, run_dbt) = sums.values()
         lines.append(f"| {target} | {full_wall:.1f} | {full_dbt:.1f} | {incremental_wall:.1f} | {incremental_dbt:.1f} "
-                     f"| {100 * incremental_dbt / full_dbt:.1f} % | {fixed_dbt:.1f} ({100 * fixed_dbt / full_dbt:.1f} %) |")
+                     f"| {100 * incremental_dbt / full_dbt:.1f} % | {fixed_dbt:.1f} ({100 * fixed_dbt / full_dbt:.1f} %) "
+                     f"| {incremental_dbt - fixed_dbt:.1f} | {run_wall:.1f} | {run_dbt:.1f} "
+                     f"({100 * run_dbt / full_dbt:.1f} %) |")
     return lines
 
 
@@ -155,7 +171,8 @@ def write_report(path: Path, events: int, appended: int, steps: list[Step]) -> N
         "(0.1 %, the next lines of the same generated stream: new and returning users, some late) are loaded and",
         "built incrementally. Each step is its own process: wall time, dbt's own execution time (wall time minus",
         "dbt's start-up, which does not depend on the data) and peak resident memory. Builds are `dbt build`",
-        "without tests (models and seeds), one process per layer.",
+        "without tests (models and seeds), one process per layer. Then 0.1 % more are loaded and one `dbt run`",
+        "runs every model, as a scheduled job does (on PostgreSQL a second one runs the Python models).",
         f"The `small:` steps build a warehouse of the first {SMALL_EVENTS:,} events, then run again with nothing new:",
         "what dbt itself spends on every model (rendering, metadata queries, table swaps) whatever the data, which no",
         "incremental logic can remove.",
@@ -168,8 +185,9 @@ def write_report(path: Path, events: int, appended: int, steps: list[Step]) -> N
         "Every model, all layers together:",
         "",
         "| target | full build, wall s | full build, dbt s | incremental, wall s | incremental, dbt s "
-        "| incremental / full (dbt s) | dbt's fixed cost, dbt s (of full) |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| incremental / full (dbt s) | dbt's fixed cost, dbt s (of full) | incremental minus fixed cost, dbt s "
+        "| scheduled `dbt run`, wall s | scheduled `dbt run`, dbt s (of full) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         *totals(steps),
         "",
     ]
@@ -178,10 +196,11 @@ def write_report(path: Path, events: int, appended: int, steps: list[Step]) -> N
 
 
 def event_files(events: int, seed: int, workdir: Path) -> dict[str, Path]:
-    """The first `events` lines of a generated stream, the 0.1 % lines that follow them, and its first
-    SMALL_EVENTS lines."""
+    """The first `events` lines of a generated stream, the 0.1 % lines that follow them (twice: for the
+    incremental build, then for the scheduled run), and its first SMALL_EVENTS lines."""
     appended = max(1, round(events * APPENDED_SHARE))
-    files = {"full": workdir / f"bench_{events}_{seed}.ndjson", "incremental": workdir / f"bench_{events}_{seed}_next.ndjson"}
+    files = {"full": workdir / f"bench_{events}_{seed}.ndjson", "incremental": workdir / f"bench_{events}_{seed}_next.ndjson",
+             "scheduled": workdir / f"bench_{events}_{seed}_next_2.ndjson"}
     small = workdir / f"bench_{events}_{seed}_first_{SMALL_EVENTS}.ndjson"
     if all(path.exists() for path in files.values()):
         if not small.exists():
@@ -189,12 +208,13 @@ def event_files(events: int, seed: int, workdir: Path) -> dict[str, Path]:
                 small.write_text("".join(line for _, line in zip(range(SMALL_EVENTS), lines)))
         return {**files, "small": small}
     stream = workdir / f"bench_{events}_{seed}_stream.ndjson"
-    print(f"generating {events + appended:,} events into {stream}", flush=True)
-    run([str(BIN / "python"), "-m", "objectiv_dbt.generate", "--events", str(events + appended),
+    print(f"generating {events + 2 * appended:,} events into {stream}", flush=True)
+    run([str(BIN / "python"), "-m", "objectiv_dbt.generate", "--events", str(events + 2 * appended),
          "--seed", str(seed), "--out", str(stream)], dict(os.environ))
-    with stream.open() as lines, files["full"].open("w") as first, files["incremental"].open("w") as rest:
+    with stream.open() as lines, files["full"].open("w") as first, files["incremental"].open("w") as next_1, \
+            files["scheduled"].open("w") as next_2:
         for number, line in enumerate(lines):
-            (first if number < events else rest).write(line)
+            (first if number < events else next_1 if number < events + appended else next_2).write(line)
     stream.unlink()
     return event_files(events, seed, workdir)
 

@@ -15,6 +15,9 @@ Lines that are not JSON, not an object, lack or garble a required field, or repe
 earlier in the same file go to `<schema>.<table>_rejects` (file, line_number, reason, line, rejected_at),
 upserted on (file, line_number); the other lines still load. The event's content beyond those fields
 is not judged here (the dbt models quarantine what they cannot use).
+Every load is recorded, in the same transactions as its rows, in the load manifest `<schema>.<table>_loads`
+(load_id, file, day, row_count, first_moment, last_moment, loaded_at: one row per written batch and day), from
+which incremental dbt runs learn which days received rows late (README, Scheduled runs).
 
 Idempotent: event_id is the key, rows already in the table are skipped and counted as "already loaded".
 Memory stays bounded: the file is read in batches of --batch-lines lines (only the set of event_ids

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 
 from objectiv_dbt.errors import duckdb_message
 from objectiv_dbt.loader.report import LoadError
-from objectiv_dbt.loader.sql import create_tables_sql, quote_ident
+from objectiv_dbt.loader.sql import create_tables_sql, manifest_rows_sql, quote_ident
 from objectiv_dbt.loader.validate import Checked, good_rows_sql, prepare_validator, reject_rows_sql
 from objectiv_dbt.settings import duckdb_config
 
@@ -25,6 +26,8 @@ class DuckDBTarget:
         self.path = path
         self.data = f"{quote_ident(schema)}.{quote_ident(table)}"
         self.rejects = f"{quote_ident(schema)}.{quote_ident(table + '_rejects')}"
+        self.loads = f"{quote_ident(schema)}.{quote_ident(table + '_loads')}"
+        self.load_id = uuid.uuid4().hex
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.validator = duckdb.connect(str(path), config=duckdb_config())
@@ -77,6 +80,11 @@ class DuckDBTarget:
                     duck.execute(
                         f"insert or replace into {self.rejects} {reject_rows_sql(batch.table)}", [file, rejected_at]
                     )
+            # stamped right before the commit: a dbt run that started before it cannot have seen these rows
+            loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)
+            for batch in batches:
+                duck.execute(f"insert into {self.loads} {manifest_rows_sql(good_rows_sql(batch.table))}",
+                             [self.load_id, file, loaded_at])
             duck.execute("commit")
         except BaseException:
             try:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import datetime
+import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
@@ -12,7 +13,7 @@ import psycopg2
 
 from objectiv_dbt.errors import postgres_message, postgres_where
 from objectiv_dbt.loader.report import NOT_JSON, LoadError
-from objectiv_dbt.loader.sql import create_tables_sql, quote_ident, sql_literal
+from objectiv_dbt.loader.sql import create_tables_sql, manifest_rows_sql, quote_ident, sql_literal
 from objectiv_dbt.loader.validate import Checked, good_rows_sql, prepare_validator, reject_rows_sql
 from objectiv_dbt.settings import duckdb_config, postgres_extension_path
 
@@ -45,6 +46,8 @@ class PostgresTarget:
         """use_extension: False forces the psycopg2 fallback."""
         self.data = f"{quote_ident(schema)}.{quote_ident(table)}"
         self.rejects = f"{quote_ident(schema)}.{quote_ident(table + '_rejects')}"
+        self.loads = f"{quote_ident(schema)}.{quote_ident(table + '_loads')}"
+        self.load_id = uuid.uuid4().hex
         self.dsn = dsn
         try:
             self.pg = psycopg2.connect(dsn, connect_timeout=10)
@@ -62,6 +65,9 @@ class PostgresTarget:
             # incremental dbt runs look for new rows by moment (DuckDB prunes by its zone maps instead)
             cursor.execute(f"create index if not exists {quote_ident(table + '_moment')}"
                            f" on {quote_ident(schema)}.{quote_ident(table)} (moment)")
+            # and late rows by day (the days of the load manifest)
+            cursor.execute(f"create index if not exists {quote_ident(table + '_day')}"
+                           f" on {quote_ident(schema)}.{quote_ident(table)} (day)")
             # value as text: the insert into the table parses it, so that a line PostgreSQL refuses (JSON nested
             # deeper than its stack allows) is found and rejected instead of failing the whole load
             columns = "(event_id uuid, day date, moment timestamp, cookie_id uuid, value text)"
@@ -149,6 +155,7 @@ class PostgresTarget:
                             " do update set reason = excluded.reason, line = excluded.line,"
                             " rejected_at = excluded.rejected_at"
                         )
+                    self._record_load(cursor, batch, file)
                 self.pg.commit()
             except BaseException:
                 self.pg.rollback()
@@ -176,6 +183,12 @@ class PostgresTarget:
         batch.refuse(len(refused))
         cursor.execute(insert, [[event_id for event_id, _ in refused]])
         return cursor.rowcount
+
+    def _record_load(self, cursor, batch: Checked, file: str) -> None:
+        """The batch's load manifest rows, in its transaction, stamped right before the commit."""
+        loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)
+        rows = self.writer.execute(manifest_rows_sql(good_rows_sql(batch.table)), [self.load_id, file, loaded_at]).fetchall()
+        cursor.executemany(f"insert into {self.loads} values (%s, %s, %s, %s, %s, %s, %s)", rows)
 
     def close(self) -> None:
         self.writer.close()

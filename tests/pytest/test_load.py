@@ -165,6 +165,23 @@ def check_tables(rows, rejects, file: str) -> None:
         assert EXPECTED_REJECTS[number][1] in reason, (number, reason)
 
 
+MANIFEST_SQL = ("select load_id, file, day, sum(row_count), min(first_moment), max(last_moment), min(loaded_at)"
+                " from {table}_loads group by load_id, file, day")
+
+
+def check_manifest(manifest: list[tuple], loads: int, file: str) -> None:
+    """Each load recorded its valid rows per day (already loaded ones included), with their moments."""
+    days = collections.defaultdict(list)
+    for day, moment, *_ in EXPECTED_ROWS.values():
+        days[day].append(moment)
+    wanted = {(day, len(moments), min(moments), max(moments)) for day, moments in days.items()}
+    assert len({row[0] for row in manifest}) == loads
+    for load_id in {row[0] for row in manifest}:
+        rows = [row for row in manifest if row[0] == load_id]
+        assert {row[1] for row in rows} == {file} and all(row[6] is not None for row in rows)
+        assert {(day, count, first, last) for _, _, day, count, first, last, _ in rows} == wanted
+
+
 def duckdb_tables(db_path, schema: str = "raw", table: str = "data"):
     with duckdb.connect(str(db_path)) as con:
         rows = con.execute(f"select event_id::varchar, day, moment, cookie_id::varchar, value from {schema}.{table}")
@@ -193,6 +210,8 @@ def test_duckdb_loading_twice_inserts_nothing_new(mixed_file, tmp_path, monkeypa
     check_report(again, inserted=0, already=len(EXPECTED_ROWS))
     rows, rejects = duckdb_tables(db)
     check_tables(rows, rejects, str(mixed_file.resolve()))
+    with duckdb.connect(str(db)) as con:
+        check_manifest(con.execute(MANIFEST_SQL.format(table="raw.data")).fetchall(), 2, str(mixed_file.resolve()))
 
 
 def test_duckdb_small_batches_give_the_same_result(mixed_file, tmp_path):
@@ -301,8 +320,11 @@ def test_postgres_mixed_file_twice(postgres, pg_schema, mixed_file):
             [pg_schema],
         )
         types = dict(cursor.fetchall())
+        cursor.execute(MANIFEST_SQL.format(table=f"{pg_schema}.data"))
+        manifest = cursor.fetchall()
     connection.close()
     check_tables(rows, rejects, str(mixed_file.resolve()))
+    check_manifest(manifest, 2, str(mixed_file.resolve()))
     assert types == {
         "event_id": "uuid",
         "day": "date",
@@ -324,5 +346,5 @@ def test_postgres_gzip_collector_rows(postgres, pg_schema, tmp_path, monkeypatch
         cursor.execute(f"select count(*), min(moment) from {pg_schema}.events")
         assert cursor.fetchone() == (5, dt.datetime(2021, 11, 30, 10, 23, 36, 287000))
         cursor.execute("select table_name from information_schema.tables where table_schema = %s", [pg_schema])
-        assert sorted(name for (name,) in cursor.fetchall()) == ["events", "events_rejects"]  # no stage left
+        assert sorted(name for (name,) in cursor.fetchall()) == ["events", "events_loads", "events_rejects"]  # no stage left
     connection.close()

@@ -489,14 +489,7 @@ def write_lines(path: Path, lines: list[str]) -> Path:
 
 def set_sentinel(warehouse: Warehouse, bucket: datetime) -> None:
     """Overwrites one stored bucket's events with -1: a run that rewrites the bucket would restore it."""
-    sql = f"update {warehouse.models_schema}.metric_buckets_5min set events = -1 where bucket_start = '{bucket}'"
-    if warehouse.engine == "duckdb":
-        with duckdb.connect(str(warehouse.duckdb_file)) as connection:
-            connection.execute(sql)
-        return
-    with psycopg2.connect(warehouse.postgres.dsn()) as connection, connection.cursor() as cursor:
-        cursor.execute(sql)
-    connection.close()
+    warehouse.execute(f"update {{schema}}.metric_buckets_5min set events = -1 where bucket_start = '{bucket}'")
 
 
 @pytest.fixture(scope="module")

@@ -103,6 +103,17 @@ class Warehouse:
         connection.close()
         return frame
 
+    def execute(self, sql: str) -> None:
+        """Runs a statement that changes data; `{schema}` and `{raw}` as in query."""
+        sql = sql.format(schema=self.models_schema, raw=self.raw_schema)
+        if self.engine == "duckdb":
+            with duckdb.connect(str(self.duckdb_file)) as connection:
+                connection.execute(sql)
+            return
+        with psycopg2.connect(self.postgres.dsn()) as connection, connection.cursor() as cursor:
+            cursor.execute(sql)
+        connection.close()
+
     def drop(self) -> None:
         if self.engine == "postgres":
             with psycopg2.connect(self.postgres.dsn()) as connection, connection.cursor() as cursor:

@@ -3,8 +3,9 @@
     stg_objectiv__quarantined_events split this table; nothing is dropped. The JSON itself is not copied:
     the views that flatten the contexts read it from the source table.
     Incremental: a run stages the source rows not staged yet whose moment is at most
-    incremental_lookback_minutes behind the newest staged moment (or that have no moment); the var
-    backfill_days_per_run bounds a run to that many days from the oldest such row. -#}
+    incremental_lookback_minutes behind the newest staged moment (or that have no moment), and those of the
+    days where rows were loaded late (late_source_days: the load manifest's days, or the days whose row
+    count differs); the var backfill_days_per_run bounds a run to that many days from the oldest such row. -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
@@ -12,6 +13,13 @@
 ) }}
 {%- set lookback_minutes = var('incremental_lookback_minutes') %}
 {%- set backfill_days = var('backfill_days_per_run') %}
+{%- set late_days = [] %}
+{%- if lookback_minutes is not none %}
+    {#- future moments (client clocks) do not move the mark -#}
+    {%- set window_start = high_water_mark('moment', where='moment <= ' ~ run_timestamp())
+        ~ " - interval '" ~ lookback_minutes ~ " minutes'" %}
+    {%- set late_days = late_source_days(lookback_minutes) %}
+{%- endif %}
 {%- set conversion_fields = conversion_context_fields() %}
 {%- set global_fields = ['referrer', 'source', 'medium', 'campaign', 'content', 'term']
     + (['value'] if var('identity_resolution') else []) %}
@@ -49,10 +57,17 @@ unstaged as (
     {%- if is_incremental() %}
     where not exists (select 1 from {{ this }} as staged where staged.event_id = source.event_id)
         {%- if lookback_minutes is not none %}
-        -- future moments (client clocks) do not move the mark
-        and (moment is null or moment >= {{ high_water_mark('moment', where='moment <= ' ~ run_timestamp()) }}
-            - interval '{{ lookback_minutes }} minutes')
+        and (moment is null or moment >= {{ window_start }})
         {%- endif %}
+    {%- if late_days %}
+    union all
+    -- the days where rows were loaded late, as a condition of its own: DuckDB prunes a scan only by
+    -- conditions on one column (an OR of moment and day read every row's JSON), PostgreSQL uses the day index
+    select * from source
+    where not exists (select 1 from {{ this }} as staged where staged.event_id = source.event_id)
+        and day in {{ date_list(late_days) }}
+        and moment < {{ window_start }}
+    {%- endif %}
     {%- endif %}
 ),
 
