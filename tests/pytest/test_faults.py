@@ -83,7 +83,7 @@ def test_killed_load_then_load_again(new_warehouse, tmp_path):
     assert ids == {row["event_id"] for row in expected_rows}
     assert int(warehouse.query("select count(*) as n from {raw}.data_rejects")["n"][0]) == rejected
     if warehouse.engine == "postgres":  # the killed loader's stage table is gone, and so is this one's
-        assert raw_tables(warehouse) == ["data", "data_rejects"]
+        assert raw_tables(warehouse) == ["data", "data_loads", "data_rejects"]
 
 
 def dbt_build_process(warehouse) -> subprocess.Popen:
