@@ -4,4 +4,4 @@ with events as (
     select * from {{ ref('events') }}
 )
 
-{{ count_distinct_per_period('events', 'session_id', 'unique_sessions') }}
+{{ unique_sessions(by=[], grains=['day', 'month'], relation='events') }}

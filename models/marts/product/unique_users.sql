@@ -4,4 +4,4 @@ with events as (
     select * from {{ ref('events') }}
 )
 
-{{ count_distinct_per_period('events', 'user_id', 'unique_users') }}
+{{ unique_users(by=[], grains=['day', 'month'], relation='events') }}
