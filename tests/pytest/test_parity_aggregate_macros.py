@@ -1,6 +1,6 @@
 """Parity with pandas of the macros that take the model hub's parameters (groupby by any grain and column,
-method, exclude_bounces, is_new_user per grain, location and groupby of drop-off and top features), compiled
-inline against the parity build."""
+the long format of grains=[...], method, exclude_bounces, is_new_user per grain, location and groupby of
+drop-off and top features), compiled inline against the parity build."""
 
 from __future__ import annotations
 
@@ -42,6 +42,13 @@ def durations(events: pd.DataFrame, by: list[str], method: str, exclude_bounces:
     return without_nan((grouped.mean() if method == "mean" else grouped.sum()).reset_index())
 
 
+def long_format(per_grain, grains: list[str]) -> pd.DataFrame:
+    """The macros' grains=[...] format: the frames per_grain(grain) (a column named after the grain) stacked as
+    time_grain, period."""
+    frames = [per_grain(grain).rename(columns={grain: "period"}).assign(time_grain=grain) for grain in grains]
+    return pd.concat(frames, ignore_index=True)
+
+
 def drop_off(events: pd.DataFrame, location: str, groupby: list[str]) -> pd.DataFrame:
     frame = events.dropna(subset=[location, *groupby]).sort_values(["moment", "event_id"])
     last = frame.groupby(groupby).tail(1)[location].value_counts()
@@ -80,6 +87,17 @@ CASES = [  # (template, expected frame from the events, key columns, float colum
      lambda e: drop_off(e, "root_location", ["session_id"]), ["location"], ["percentage"]),
     ("{{ top_product_features_by(location='root_location', event_type='PressEvent') }}",
      lambda e: top_features(e, "root_location", "PressEvent"), ["application", "feature_nice_name", "event_type"], []),
+    ("{{ unique_users(by=['application'], grains=['hour', 'quarter'], where=\"" + PRESS + "\") }}",
+     lambda e: long_format(lambda g: distinct_count(e[e["event_type"] == "PressEvent"], [g, "application"],
+                                                    "user_id", "unique_users"), ["hour", "quarter"]),
+     ["time_grain", "period", "application"], []),
+    ("{{ unique_sessions(by=['utm_source'], grains=['week', 'year']) }}",
+     lambda e: long_format(lambda g: distinct_count(e, [g, "utm_source"], "session_id", "unique_sessions"),
+                           ["week", "year"]),
+     ["time_grain", "period", "utm_source"], []),
+    ("{{ session_duration(by=['root_location'], grains=['hour', 'month'], method='sum') }}",
+     lambda e: long_format(lambda g: durations(e, [g, "root_location"], "sum", True), ["hour", "month"]),
+     ["time_grain", "period", "root_location"], ["session_duration_seconds"]),
 ]
 
 
