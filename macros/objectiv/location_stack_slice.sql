@@ -37,15 +37,21 @@
 {%- endmacro %}
 
 
+{#- The nice name of a slice (location_stack_slice, or a mapping {from_type, from_id}) of a stack parsed with
+    parse_contexts. -#}
+{% macro location_slice_nice_name(stack, slice) -%}
+    {{ location_stack_nice_name(contexts_from_element(stack, location_slice_element(checked_location_slice(slice)))) }}
+{%- endmacro %}
+
+
 {#- A select of the rows of `relation` (default ref('events'); any relation or CTE of staged events with
     event_id) with a column `location`: the slice's nice name. The stack is read again from the collector
     table, joined by event_id, so only queries that ask for a slice pay for it. -#}
 {% macro located_events(slice, relation=none) -%}
-    {%- set element = location_slice_element(checked_location_slice(slice)) -%}
     {%- set stack = parse_contexts(event_json(parse_staged_event_json('collector.value'), 'location_stack')) -%}
     select
         events.*,
-        {{ location_stack_nice_name(contexts_from_element(stack, element)) }} as location
+        {{ location_slice_nice_name(stack, slice) }} as location
     from {{ relation or ref('events') }} as events
     inner join {{ source('objectiv', 'data') }} as collector
         on events.event_id = collector.event_id
