@@ -141,3 +141,19 @@
 {% macro duckdb__event_is_object(event) -%}
     ({{ event }} is not null)
 {%- endmacro %}
+
+
+{#- A staged event's JSON parsed again, for the fields staging does not keep (the location stack of a slice,
+    located_events). Only for values staging did not quarantine. PostgreSQL: a plain cast, since such values
+    parse, and json_parser_function() (parallel restricted) fails inside parallel queries. -#}
+{% macro parse_staged_event_json(value) -%}
+    {{ return(adapter.dispatch('parse_staged_event_json', 'objectiv_analytics')(value)) }}
+{%- endmacro %}
+
+{% macro default__parse_staged_event_json(value) -%}
+    cast({{ value }} as jsonb)
+{%- endmacro %}
+
+{% macro duckdb__parse_staged_event_json(value) -%}
+    {{ parse_event_json(value) }}
+{%- endmacro %}

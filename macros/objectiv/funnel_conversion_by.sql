@@ -5,9 +5,11 @@
     (first moment, then location; the model hub's navigation path of 2 steps), and a step to or from a NULL
     location is no step. Rates are relative to the largest n_users of the group (the funnel's start), not
     to all users. The funnel is every location in the relation: filter it to the funnel's steps first
-    (`where`). NULL users are left out. -#}
+    (`where`). NULL users are left out. `location`: an SQL expression on the relation or a slice of the
+    location stack (location_stack_slice, a mapping {from_type, from_id}; the relation then needs event_id). -#}
 {% macro funnel_conversion_by(relation, location='feature_nice_name', groupby=[], where=none) -%}
     {%- set keys = [groupby] if groupby is string else groupby -%}
+    {%- set located = location_source(relation, location) -%}
     {%- set group_columns -%}{% for key in keys %}{{ key }}, {% endfor %}{%- endset -%}
     {%- set partition -%}{% if keys %}partition by {{ keys | join(', ') }}{% endif %}{%- endset -%}
     select
@@ -37,14 +39,14 @@
                 select
                     {{ group_columns }}
                     user_id,
-                    {{ location }} as location,
+                    {{ located.location }} as location,
                     min(moment) as first_at
-                from {{ relation }}
+                from {{ located.relation }}
                 where user_id is not null
                     {%- if where %}
                     and ({{ where }})
                     {%- endif %}
-                group by {{ group_columns }} user_id, {{ location }}
+                group by {{ group_columns }} user_id, {{ located.location }}
             ) as first_touches
         ) as steps
         group by {{ group_columns }} location

@@ -18,6 +18,17 @@ def compiled(warehouse, templates: list[str], vars: dict | None = None) -> list[
     return queries
 
 
+def _escaped(sql: str) -> str:
+    """SQL escaped for the str.format of Warehouse.query, so that its own braces (JSON literals) stay."""
+    return sql.replace("{", "{{").replace("}", "}}")
+
+
 def query_templates(warehouse, templates: list[str], vars: dict | None = None) -> list[pd.DataFrame]:
     """The result of each template's compiled SQL."""
-    return [warehouse.query(sql) for sql in compiled(warehouse, templates, vars)]
+    return [warehouse.query(_escaped(sql)) for sql in compiled(warehouse, templates, vars)]
+
+
+def query_model(warehouse, model: str, vars: dict) -> pd.DataFrame:
+    """The rows a model would hold with these vars, by its compiled SQL (the built table is left as it is)."""
+    output = warehouse.dbt("compile", "--select", model, "--output", "json", "--quiet", vars=vars)
+    return warehouse.query(_escaped(json.loads(output[output.index("{"):])["compiled"]))

@@ -223,3 +223,12 @@ def within_hours_after(frame: pd.DataFrame, candidates: pd.Series, earlier: pd.S
         moment = frame.at[index, "moment"]
         result.at[index] = any(moment - window <= m <= moment for m in earlier_moments.get(user[index], []))
     return result
+
+
+def stack_slice(stack: list, from_type: str, from_id: str | None = None) -> list:
+    """The stack from its first element of the type (and id) on, that element included; [] when none matches
+    (the model hub's location_stack.json[{'_type': from_type, 'id': from_id}:])."""
+    for position, context in enumerate(stack):
+        if isinstance(context, dict) and context.get("_type") == from_type and (from_id is None or context.get("id") == from_id):
+            return stack[position:]
+    return []

@@ -1,17 +1,32 @@
 """Parity with pandas of the macros that take the model hub's parameters (groupby by any grain and column,
 the long format of grains=[...], method, exclude_bounces, is_new_user per grain, location and groupby of
-drop-off and top features), compiled inline against the parity build."""
+drop-off, top features and funnel conversion, a location being a column or a slice of the location stack),
+compiled inline against the parity build."""
 
 from __future__ import annotations
+
+import json
 
 import pandas as pd
 import pytest
 
+import reference
 from compare import assert_same_rows, without_nan
 from inline_sql import query_templates
-from test_parity_features_conversions import round_half_up
+from test_parity_features_conversions import expected_funnel_conversion, round_half_up
 
 PRESS = "event_type = 'PressEvent'"
+FUNNEL_FLOATS = ["step_conversion_rate", "full_conversion_rate", "dropoff_share"]
+# columns added to the events frame: the nice name of a slice of the stack, (from_type, from_id); the content
+# slice starts at the first of nested ContentContexts
+SLICES = {"content_slice": ("ContentContext", None), "overlay_slice": ("OverlayContext", None),
+          "docs_sidebar_slice": ("NavigationContext", "docs-sidebar")}
+
+
+def with_slices(events: pd.DataFrame) -> pd.DataFrame:
+    return events.assign(**{column: events["location_stack"].map(
+        lambda stack, start=start: reference.nice_name(reference.stack_slice(stack, *start)))
+        for column, start in SLICES.items()})
 
 
 def label(moments: pd.Series, grain: str) -> pd.Series:
@@ -98,12 +113,22 @@ CASES = [  # (template, expected frame from the events, key columns, float colum
     ("{{ session_duration(by=['root_location'], grains=['hour', 'month'], method='sum') }}",
      lambda e: long_format(lambda g: durations(e, [g, "root_location"], "sum", True), ["hour", "month"]),
      ["time_grain", "period", "root_location"], ["session_duration_seconds"]),
+    ("{{ top_product_features_by(location=location_stack_slice('ContentContext')) }}",
+     lambda e: top_features(e, "content_slice", "InteractiveEvent"), ["application", "feature_nice_name", "event_type"], []),
+    ("{{ top_product_features_by(location={'from_type': 'NavigationContext', 'from_id': 'docs-sidebar'}, event_type='PressEvent') }}",
+     lambda e: top_features(e, "docs_sidebar_slice", "PressEvent"), ["application", "feature_nice_name", "event_type"], []),
+    ("{{ drop_off_locations_by(location={'from_type': 'OverlayContext'}, groupby=['session_id']) }}",
+     lambda e: drop_off(e, "overlay_slice", ["session_id"]), ["location"], ["percentage"]),
+    ("with events as (select * from {{ ref('events') }}) "
+     "{{ funnel_conversion_by('events', location=location_stack_slice('NavigationContext', 'docs-sidebar'), groupby=['day']) }}",
+     lambda e: expected_funnel_conversion(e.assign(feature_nice_name=e["docs_sidebar_slice"], day=e["moment"].dt.date), ["day"]),
+     ["day", "location"], FUNNEL_FLOATS),
 ]
 
 
 @pytest.fixture(scope="module")
 def events(parity_expected) -> pd.DataFrame:
-    return parity_expected["sessionized"]
+    return with_slices(parity_expected["sessionized"])
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +152,54 @@ def test_is_new_user_per_grain(parity_build, events, grain):
     wanted = new_user_hits(events, grain)
     assert 0 < wanted < len(events)
     assert int(got["hits"].iloc[0]) == wanted
+
+
+def test_located_events_equals_pandas(parity_build, events):
+    """Every event's slice nice name (first ContentContext on, nested ones in the data), and no event lost."""
+    template = ("select cast(event_id as {{ dbt.type_string() }}) as event_id, location"
+                " from ({{ located_events(location_stack_slice('ContentContext')) }}) as located")
+    [got] = query_templates(parity_build, [template])
+    assert events["content_slice"].notna().any() and events["content_slice"].isna().any()
+    assert events["location_stack"].map(lambda s: sum(c.get("_type") == "ContentContext" for c in s) > 1).any()
+    assert dict(zip(got["event_id"], got["location"].where(got["location"].notna(), None))) == \
+        dict(zip(events["event_id"], events["content_slice"]))
+
+
+STACK = [{"_type": "RootLocationContext", "id": "home"}, {"_type": "OverlayContext", "id": "menu"},
+         {"_type": "LinkContext", "id": "x"}]
+TWO_OVERLAYS = [{"_type": "RootLocationContext", "id": "home"}, {"_type": "OverlayContext", "id": "a"},
+                {"_type": "OverlayContext", "id": "b"}, {"_type": "LinkContext", "id": "x"}]
+HAND_SLICES = [  # (stack, slice, nice name by hand)
+    (STACK, "location_stack_slice('OverlayContext')", "Link: x located at Overlay: menu"),
+    (STACK, "location_stack_slice('RootLocationContext')", "Link: x located at Root Location: home => Overlay: menu"),
+    (STACK, "location_stack_slice('LinkContext')", "Link: x"),
+    (STACK, "location_stack_slice('OverlayContext', 'menu')", "Link: x located at Overlay: menu"),
+    (STACK, "location_stack_slice('ContentContext')", None),
+    (STACK, "location_stack_slice('OverlayContext', 'other')", None),
+    (TWO_OVERLAYS, "{'from_type': 'OverlayContext'}", "Link: x located at Overlay: a => Overlay: b"),
+    (TWO_OVERLAYS, "{'from_type': 'OverlayContext', 'from_id': 'b'}", "Link: x located at Overlay: b"),
+]
+
+
+def test_slice_nice_names_by_hand(parity_build):
+    """Slices of literal stacks: from the first match on, that element included; no match gives NULL."""
+    templates = []
+    for stack, slice_, _ in HAND_SLICES:
+        # the SQL literal '<json>' as a double-quoted Jinja string
+        literal = '"' + ("'" + json.dumps(stack) + "'").replace('"', '\\"') + '"'
+        templates.append("select {{ location_slice_nice_name(parse_contexts(" + literal + "), " + slice_ + ") }} as name")
+    names = [frame["name"].iloc[0] for frame in query_templates(parity_build, templates)]
+    assert [None if pd.isna(name) else name for name in names] == [name for *_, name in HAND_SLICES]
+
+
+@pytest.mark.parametrize(("location", "message"), [
+    ("{'from': 'OverlayContext'}", "unknown key(s) from"),
+    ("{'from_type': ''}", "from_type must be a non-empty string"),
+    ("{'from_type': 'OverlayContext', 'from_id': 3}", "from_id must be a string (quote it), got 3"),
+    ("['feature_nice_name']", 'got ["feature_nice_name"]'),
+])
+def test_bad_location_is_a_compiler_error(parity_build, location, message):
+    with pytest.raises(AssertionError) as failure:
+        query_templates(parity_build, ["{{ drop_off_locations_by(location=" + location + ") }}"])
+    [line] = [line for line in str(failure.value).splitlines() if "a location is an events column" in line]
+    assert message in line

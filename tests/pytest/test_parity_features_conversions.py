@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from compare import assert_same_rows, without_nan
-from inline_sql import query_templates
-from reference import CONVERSIONS, is_conversion
+from inline_sql import query_model, query_templates
+from reference import CONVERSIONS, is_conversion, nice_name, stack_slice
 
 INTERACTIVE = "InteractiveEvent"  # default of var top_features_event_type, and the walk-through's filter
 FEATURE_KEYS = ["application", "feature_nice_name", "event_type"]
@@ -231,3 +231,20 @@ def test_funnel_conversion_by_day_equals_pandas(parity_build, events):
     wanted = expected_funnel_conversion(events.assign(day=events["moment"].dt.date), ["day"])
     assert wanted["day"].nunique() > 5 and (wanted["full_conversion_rate"] < 1).any()
     assert_same_rows(got, wanted, ["day", "location"], ["step_conversion_rate", "full_conversion_rate", "dropoff_share"])
+
+
+@pytest.mark.parametrize(("mart", "var"), [
+    ("top_product_features_before_conversion", "top_features_before_conversion_location"),
+    ("funnel_conversion", "funnel_conversion_location"),
+])
+def test_location_var_takes_a_stack_slice(parity_build, events, mart, var):
+    """The mart's location var as a slice (the model hub's location_stack=df.location_stack.json[{...}:]):
+    the nice name of the stack from its first NavigationContext with id docs-sidebar on, NULL without one."""
+    start = {"from_type": "NavigationContext", "from_id": "docs-sidebar"}
+    sliced = events.assign(feature_nice_name=events["location_stack"].map(
+        lambda stack: nice_name(stack_slice(stack, start["from_type"], start["from_id"]))))
+    assert sliced["feature_nice_name"].notna().sum() > 100 and sliced["feature_nice_name"].isna().any()
+    expected, keys, floats = CASES[mart]
+    wanted = expected(sliced)
+    assert len(wanted) > 1
+    assert_same_rows(query_model(parity_build, mart, {var: start}), wanted, keys, floats)
