@@ -174,27 +174,31 @@ final as (
         on counted.event_id = pre_conversion_{{ partition }}.event_id
         and counted.conversion_name = pre_conversion_{{ partition }}.conversion_name
     {%- endfor %}
+),
+
+recomputed as (
+    select
+        -- ids
+        event_id,
+        conversion_name,
+        user_id,
+        session_id,
+
+        -- conversion
+        is_conversion_event,
+        conversion_value,
+        {%- for partition in ['session', 'user'] %}
+        conversions_in_time_{{ partition }},
+        conversions_counter_{{ partition }},
+        pre_conversion_hit_number_{{ partition }},
+        {%- endfor %}
+
+        -- position and time
+        session_hit_number,
+        session_start_at,
+        moment,
+        {{ run_timestamp() }} as dbt_updated_at
+    from final
 )
 
-select
-    -- ids
-    event_id,
-    conversion_name,
-    user_id,
-    session_id,
-
-    -- conversion
-    is_conversion_event,
-    conversion_value,
-    {%- for partition in ['session', 'user'] %}
-    conversions_in_time_{{ partition }},
-    conversions_counter_{{ partition }},
-    pre_conversion_hit_number_{{ partition }},
-    {%- endfor %}
-
-    -- position and time
-    session_hit_number,
-    session_start_at,
-    moment,
-    {{ run_timestamp() }} as dbt_updated_at
-from final
+{{ changed_rows_only('recomputed', 'event_id') }}

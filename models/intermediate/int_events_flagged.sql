@@ -24,27 +24,31 @@ first_sessions as (
     {%- if is_incremental() %}
     where {{ in_keys('user_id', 'touched_users', 'user_id') }}
     {%- endif %}
+),
+
+recomputed as (
+    select
+        -- ids
+        event_id,
+        user_id,
+        session_id,
+
+        -- numbers
+        session_number,
+        session_hit_number,
+
+        -- flags
+        is_first_session,
+        coalesce(bool_or(is_first_session) over (partition by user_id, day), false) as is_new_user,
+        coalesce(bool_or(is_first_session) over (partition by user_id, date_trunc('month', moment)), false)
+            as is_new_user_month,
+
+        -- time
+        session_start_at,
+        day,
+        moment,
+        {{ run_timestamp() }} as dbt_updated_at
+    from first_sessions
 )
 
-select
-    -- ids
-    event_id,
-    user_id,
-    session_id,
-
-    -- numbers
-    session_number,
-    session_hit_number,
-
-    -- flags
-    is_first_session,
-    coalesce(bool_or(is_first_session) over (partition by user_id, day), false) as is_new_user,
-    coalesce(bool_or(is_first_session) over (partition by user_id, date_trunc('month', moment)), false)
-        as is_new_user_month,
-
-    -- time
-    session_start_at,
-    day,
-    moment,
-    {{ run_timestamp() }} as dbt_updated_at
-from first_sessions
+{{ changed_rows_only('recomputed', 'event_id') }}

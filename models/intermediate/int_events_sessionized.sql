@@ -149,27 +149,31 @@ sessionized as (
             as session_hit_number,
         min(moment) over (partition by session_user_id, session_number) as session_start_at
     from numbered
+),
+
+recomputed as (
+    select
+        -- ids
+        event_id,
+        cookie_id,
+        session_user_id as resolved_user_id,
+        case
+            when {{ 'true' if var('identity_resolution') and var('anonymize_unidentified') else 'false' }}
+                and not is_identified then null
+            else session_user_id
+        end as user_id,
+        cast(first_event_id as {{ dbt.type_string() }}) as session_id,
+
+        -- numbers
+        cast(session_number as integer) as session_number,
+        cast(session_hit_number as integer) as session_hit_number,
+
+        -- time
+        session_start_at,
+        day,
+        moment,
+        {{ run_timestamp() }} as dbt_updated_at
+    from sessionized
 )
 
-select
-    -- ids
-    event_id,
-    cookie_id,
-    session_user_id as resolved_user_id,
-    case
-        when {{ 'true' if var('identity_resolution') and var('anonymize_unidentified') else 'false' }}
-            and not is_identified then null
-        else session_user_id
-    end as user_id,
-    cast(first_event_id as {{ dbt.type_string() }}) as session_id,
-
-    -- numbers
-    cast(session_number as integer) as session_number,
-    cast(session_hit_number as integer) as session_hit_number,
-
-    -- time
-    session_start_at,
-    day,
-    moment,
-    {{ run_timestamp() }} as dbt_updated_at
-from sessionized
+{{ changed_rows_only('recomputed', 'event_id') }}

@@ -86,42 +86,46 @@ session_conversions as (
     from conversion_events
     where is_conversion_event
     group by session_id
+),
+
+recomputed as (
+    select
+        -- ids
+        spans.session_id,
+        spans.user_id,
+
+        -- session
+        cast(spans.session_number as integer) as session_number,
+        cast(spans.hits as integer) as hits,
+        {{ seconds_between('spans.started_at', 'spans.ended_at') }} as duration_seconds,
+        spans.started_at = spans.ended_at as is_bounce,
+        spans.is_first_session,
+
+        -- first hit
+        first_hits.application,
+        first_hits.root_location,
+        first_hits.referrer,
+        first_hits.utm_source,
+        first_hits.utm_medium,
+        first_hits.utm_campaign,
+        first_hits.utm_content,
+        first_hits.utm_term,
+
+        -- conversions
+        {%- for name in conversions %}
+        cast(coalesce(session_conversions.{{ name }}_conversions, 0) as integer) as {{ name }}_conversions,
+        coalesce(session_conversions.{{ name }}_conversions, 0) > 0 as is_{{ name }}_converted,
+        {%- endfor %}
+
+        -- time
+        spans.started_at,
+        spans.ended_at,
+        {{ run_timestamp() }} as dbt_updated_at
+    from spans
+    inner join first_hits
+        on spans.session_id = first_hits.session_id
+    left join session_conversions
+        on spans.session_id = session_conversions.session_id
 )
 
-select
-    -- ids
-    spans.session_id,
-    spans.user_id,
-
-    -- session
-    cast(spans.session_number as integer) as session_number,
-    cast(spans.hits as integer) as hits,
-    {{ seconds_between('spans.started_at', 'spans.ended_at') }} as duration_seconds,
-    spans.started_at = spans.ended_at as is_bounce,
-    spans.is_first_session,
-
-    -- first hit
-    first_hits.application,
-    first_hits.root_location,
-    first_hits.referrer,
-    first_hits.utm_source,
-    first_hits.utm_medium,
-    first_hits.utm_campaign,
-    first_hits.utm_content,
-    first_hits.utm_term,
-
-    -- conversions
-    {%- for name in conversions %}
-    cast(coalesce(session_conversions.{{ name }}_conversions, 0) as integer) as {{ name }}_conversions,
-    coalesce(session_conversions.{{ name }}_conversions, 0) > 0 as is_{{ name }}_converted,
-    {%- endfor %}
-
-    -- time
-    spans.started_at,
-    spans.ended_at,
-    {{ run_timestamp() }} as dbt_updated_at
-from spans
-inner join first_hits
-    on spans.session_id = first_hits.session_id
-left join session_conversions
-    on spans.session_id = session_conversions.session_id
+{{ changed_rows_only('recomputed', 'session_id') }}

@@ -1,9 +1,10 @@
 {#- Additive metrics per 5-minute bucket (model-hub-semantics 7): event metrics by the event's moment,
     session metrics by the session's start, new users by their first event, per conversion definition
     (var 'conversions') conversions and value by the conversion's moment and converted sessions by the
-    session's start. Incremental: a run computes again every bucket holding an event of `events` computed
-    again since the last run (each touched user's whole history: its sessions' old and new start buckets,
-    its conversions), from all the events, sessions and conversions in those buckets. -#}
+    session's start. Incremental: a run computes again every bucket holding a row of `events`, `sessions` or
+    `int_conversion_events` that changed since the last run (those models keep the rows they computed again
+    to the same values), from all the events, sessions and conversions in those buckets. A session merged
+    away or moved keeps its old start bucket covered: its first event changed its session_id. -#}
 {{ config(
     materialized='incremental',
     unique_key='bucket_start',
@@ -24,10 +25,15 @@ all_conversion_events as (
 ),
 
 {% if is_incremental() %}
+{%- set since_last_run = high_water_mark() %}
 touched_buckets as (
-    select distinct {{ epoch_bucket_start('moment', bucket_seconds) }} as bucket_start
-    from {{ ref('events') }}
-    where dbt_updated_at > {{ high_water_mark() }}
+    {%- for relation, time_column in [('events', 'moment'), ('sessions', 'started_at'),
+                                      ('int_conversion_events', 'moment')] %}
+    select {{ epoch_bucket_start(time_column, bucket_seconds) }} as bucket_start
+    from {{ ref(relation) }}
+    where dbt_updated_at > {{ since_last_run }}
+    {{ 'union' if not loop.last }}
+    {%- endfor %}
 ),
 {% endif %}
 
