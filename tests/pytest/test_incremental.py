@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from compare import AUDIT_COLUMN
 from warehouse import Warehouse
 
 from objectiv_dbt.generate import write_events
@@ -33,7 +34,6 @@ MOVED_TO_NEXT_CHUNK = 0.01
 IDENTITY_VARS = {"identity_resolution": "email", "anonymize_unidentified": True, "funnel_partition": "user",
                  "funnel_steps": 4, "funnel_start_from_end": True, "funnel_only_converted_paths": "github_press",
                  "funnel_n_examples": 40}
-AUDIT_COLUMN = "dbt_updated_at"
 
 
 def table_models() -> list[str]:
