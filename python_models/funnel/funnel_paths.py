@@ -1,10 +1,13 @@
 """Funnel discovery: the navigation path of every event (model-hub-semantics 5, FunnelDiscovery.get_navigation_paths).
 
-Per group (session or user, var funnel_partition) the events are ordered by (moment, nice name, event_id)
-and each event gets the nice names of the next `funnel_steps` events (step_1 .. step_N, NULL past the end),
-or with funnel_start_from_end the names of the events ending at it. Everything runs as one SQL statement in
-DuckDB (window functions over the `events` relation): on the duckdb target on the local file, on the
-postgres_python target on the PostgreSQL tables dbt-postgres built. No event is pulled into pandas.
+Per group (session or user, var funnel_partition) the events are ordered by (moment, location, event_id)
+and each event gets the locations of the next `funnel_steps` events (step_1 .. step_N, NULL past the end),
+or with funnel_start_from_end the locations of the events ending at it. The location is the nice name
+feature_nice_name of `events`, or with var funnel_location set otherwise the column `location` of the view
+int_funnel_located_events (a slice of the stack needs macros, which Python models cannot call). Everything
+runs as one SQL statement in DuckDB (window functions over that relation): on the duckdb target on the local
+file, on the postgres_python target on the PostgreSQL tables and view dbt-postgres built. No event is pulled
+into pandas.
 
 Incremental (README, "Scheduled runs"): a run recomputes whole every group holding an event that `events`
 changed after the newest dbt_updated_at here. Each changed event that no longer starts a path gets a marker row
@@ -20,15 +23,26 @@ from datetime import datetime
 from typing import NamedTuple
 
 PARTITIONS = ("session", "user")
+WHOLE_STACK = "feature_nice_name"  # var funnel_location's default: read `events` itself
 
 
 class FunnelSettings(NamedTuple):  # not a dataclass: dbt runs the file as a module missing from sys.modules
     steps: int
     partition: str
+    location: str | dict
     event_type: str | None
     start_from_end: bool
     conversion: str | None
     n_examples: int | None
+
+    @property
+    def located(self) -> bool:
+        """Read int_funnel_located_events (column `location`) instead of `events` (feature_nice_name)."""
+        return self.location != WHOLE_STACK
+
+    @property
+    def location_column(self) -> str:
+        return "location" if self.located else WHOLE_STACK
 
     def validate(self, conversion_names: list[str]) -> None:
         problems = []
@@ -36,6 +50,8 @@ class FunnelSettings(NamedTuple):  # not a dataclass: dbt runs the file as a mod
             problems.append(f"funnel_steps must be a positive integer, got {self.steps!r}")
         if self.partition not in PARTITIONS:
             problems.append(f"funnel_partition must be one of {PARTITIONS}, got {self.partition!r}")
+        if not isinstance(self.location, (str, dict)):  # int_funnel_located_events checks the rest
+            problems.append(f"funnel_location must be an events column or a stack slice, got {self.location!r}")
         if self.event_type is not None and not isinstance(self.event_type, str):
             problems.append(f"funnel_event_type must be an event type name or null, got {self.event_type!r}")
         if not isinstance(self.start_from_end, bool):
@@ -72,7 +88,8 @@ def step_columns(settings: FunnelSettings) -> list[str]:
 
 
 def paths_sql(settings: FunnelSettings, events: str, conversion_events: str, incremental: bool = False) -> str:
-    """One row per path, from the SQL of the upstream relations (`events`, `int_conversion_events`).
+    """One row per path, from the SQL of the upstream relations (`events` or int_funnel_located_events,
+    `int_conversion_events`).
     incremental: only the groups of events changed after $changed_after, plus a marker row (NULL
     path_number) for each changed event without a path."""
     steps = range(1, settings.steps + 1)
@@ -91,6 +108,13 @@ def paths_sql(settings: FunnelSettings, events: str, conversion_events: str, inc
         else f"step_{step}" for step in steps)
     changed_groups = f"""
             and events.{settings.partition}_id in (select group_id from changed)""" if incremental else ""
+    # a slice's nice name is a long expression that DuckDB would compute again for each read of the view and
+    # inside the filters it pushes down into the collector table's scan: compute it once
+    located = f"""
+    located_events as materialized ({events}),
+""" if settings.located else ""
+    if settings.located:
+        events = "select * from located_events"
     changed = f"""
     changed as (
         select event_id, {settings.partition}_id as group_id
@@ -99,7 +123,8 @@ def paths_sql(settings: FunnelSettings, events: str, conversion_events: str, inc
     ),
 """ if incremental else ""
     return f"""
-    with version as (
+    with {located}
+    version as (
         -- the newest version of `events` this run saw: the next run recomputes what changed after it
         select max(dbt_updated_at) as dbt_updated_at from ({events}) as events
     ),
@@ -110,11 +135,11 @@ def paths_sql(settings: FunnelSettings, events: str, conversion_events: str, inc
             events.{settings.partition}_id as group_id,
             events.event_id,
             events.moment,
-            events.feature_nice_name as nice_name,
+            events.{settings.location_column} as nice_name,
             {"coalesce(conversion_events.is_conversion_event, false)" if settings.conversion else "false"}
                 as is_conversion_event
         from ({events}) as events{conversion_join}
-        where events.feature_nice_name is not null
+        where events.{settings.location_column} is not null
             and events.{settings.partition}_id is not null
             {"and list_contains(events.stack_event_types, $event_type)" if settings.event_type else ""}{changed_groups}
     ),
@@ -185,6 +210,7 @@ def model(dbt, session):
     settings = FunnelSettings(
         steps=config_value(dbt.config.get("steps")),
         partition=config_value(dbt.config.get("partition")),
+        location=config_value(dbt.config.get("location")),
         event_type=config_value(dbt.config.get("event_type")),
         start_from_end=config_value(dbt.config.get("start_from_end")),
         conversion=config_value(dbt.config.get("only_converted_paths")),
@@ -192,7 +218,7 @@ def model(dbt, session):
     )
     settings.validate(config_value(dbt.config.get("conversion_names")))
 
-    events = dbt.ref("events")
+    events = dbt.ref("int_funnel_located_events") if settings.located else dbt.ref("events")
     conversion_events = dbt.ref("int_conversion_events")
     params = {key: value for key, value in
               (("event_type", settings.event_type), ("conversion", settings.conversion)) if value is not None}

@@ -232,3 +232,10 @@ def stack_slice(stack: list, from_type: str, from_id: str | None = None) -> list
         if isinstance(context, dict) and context.get("_type") == from_type and (from_id is None or context.get("id") == from_id):
             return stack[position:]
     return []
+
+
+def with_sliced_location(frame: pd.DataFrame, location: dict) -> pd.DataFrame:
+    """The events with feature_nice_name replaced by the nice name of a slice of their stack (a location var
+    {from_type, from_id}, from_id optional); NULL without a matching element."""
+    return frame.assign(feature_nice_name=frame["location_stack"].map(
+        lambda stack: nice_name(stack_slice(stack, location["from_type"], location.get("from_id")))))

@@ -6,8 +6,8 @@
 2. Parity: on both engines the parity data set is built by dbt (PostgreSQL: `dbt build --target postgres`,
    then the Python models with `--target postgres_python`, DuckDB attached to the same database) and the
    three tables are compared exactly with an independent pure-Python implementation of section 5, for the
-   default vars and for two runs with every option switched on (the tables are rebuilt with default vars
-   afterwards).
+   default vars, for two runs with every option switched on and for a run whose location is a slice of the
+   stack (the tables are rebuilt with default vars afterwards).
 
 Helpers used by test_logistic_regression.py too: python_models_dbt, python_model_types_match.
 """
@@ -27,12 +27,14 @@ import pytest
 import yaml
 
 from objectiv_dbt.settings import PROJECT_DIR
+from reference import with_sliced_location
 
 FUNNEL_DIR = PROJECT_DIR / "python_models" / "funnel"
 CONVERSION_NAME = "github_press"  # the project's default conversion: a PressEvent on a LinkContext github
 CONVERSION_ELEMENT = {"_type": "LinkContext", "id": "github"}
-DEFAULTS = {"funnel_steps": 3, "funnel_partition": "session", "funnel_event_type": None, "funnel_start_from_end": False,
-            "funnel_only_converted_paths": None, "funnel_n_examples": None}
+WHOLE_STACK = "feature_nice_name"
+DEFAULTS = {"funnel_steps": 3, "funnel_partition": "session", "funnel_location": WHOLE_STACK, "funnel_event_type": None,
+            "funnel_start_from_end": False, "funnel_only_converted_paths": None, "funnel_n_examples": None}
 OPTION_RUNS = {
     "from_end_by_user": {"funnel_steps": 4, "funnel_partition": "user", "funnel_event_type": "PressEvent",
                          "funnel_start_from_end": True, "funnel_only_converted_paths": CONVERSION_NAME,
@@ -40,6 +42,8 @@ OPTION_RUNS = {
     "converted_by_session": {"funnel_steps": 4, "funnel_partition": "session", "funnel_event_type": "InteractiveEvent",
                              "funnel_start_from_end": False, "funnel_only_converted_paths": CONVERSION_NAME,
                              "funnel_n_examples": 6},
+    # the model hub's location_stack=df.location_stack.json[{'_type': 'ContentContext'}:]
+    "content_slice_by_user": {"funnel_partition": "user", "funnel_location": {"from_type": "ContentContext"}},
 }
 
 
@@ -93,9 +97,10 @@ class FakeDbt:
 
 
 def run_funnel(events: pd.DataFrame, conversions: pd.DataFrame | None = None, changed: list[str] | None = None,
-               **options) -> pd.DataFrame:
+               locations: dict[str, str] | None = None, **options) -> pd.DataFrame:
     """funnel_paths.py on hand-made events (and int_conversion_events rows) in an in-memory DuckDB. changed:
-    an incremental run after these events (by name) changed."""
+    an incremental run after these events (by name) changed. locations: funnel_location set, and the view
+    int_funnel_located_events gives these events (by name) these locations, the others none."""
     session = duckdb.connect()
     session.execute("create table events (event_id uuid, user_id varchar, session_id varchar, moment timestamp, "
                     "feature_nice_name varchar, stack_event_types varchar[], dbt_updated_at timestamp)")
@@ -107,9 +112,18 @@ def run_funnel(events: pd.DataFrame, conversions: pd.DataFrame | None = None, ch
         session.register("conversions_frame", conversions)
         session.execute("insert into int_conversion_events select cast(event_id as uuid), conversion_name, "
                         "is_conversion_event from conversions_frame")
-    settings = {"steps": 3, "partition": "session", "event_type": None, "start_from_end": False,
-                "only_converted_paths": None, "n_examples": None, "conversion_names": [CONVERSION_NAME, "purchase"],
-                **options}
+    if locations is not None:
+        session.execute("create table locations (event_id uuid, location varchar)")
+        session.executemany("insert into locations values (?, ?)",
+                            [(event_uuid(name), location) for name, location in locations.items()])
+        # a view, as in the project: it shows the events' updates
+        session.execute("create view int_funnel_located_events as select events.event_id, session_id, user_id, "
+                        "location, stack_event_types, moment, dbt_updated_at from events left join locations "
+                        "on events.event_id = locations.event_id")
+        options["location"] = {"from_type": "OverlayContext"}
+    settings = {"steps": 3, "partition": "session", "location": WHOLE_STACK, "event_type": None,
+                "start_from_end": False, "only_converted_paths": None, "n_examples": None,
+                "conversion_names": [CONVERSION_NAME, "purchase"], **options}
     dbt = FakeDbt(session, settings, {})
     if changed:
         session.execute("update events set dbt_updated_at = timestamp '2024-04-02' where event_id in "
@@ -244,11 +258,30 @@ def test_incremental_paths_recompute_whole_groups_and_mark_removed_paths():
     assert (result["paths"]["dbt_updated_at"] == datetime(2024, 4, 2)).all()  # the events' newest version
 
 
+# the locations of funnel_location's view: other ones for s1's e1, e2, e4 and for e7 (s3, no nice name); none
+# for every other event
+LOCATIONS = {"e1": "Y", "e2": "Z", "e4": "W", "e7": "R"}
+
+
+def test_paths_with_funnel_location_read_int_funnel_located_events():
+    result = run_funnel(hand_events(), locations=LOCATIONS)
+    # e1 (Y) now comes before e2 (Z); e3 has no location, e7 one; nothing else has one, so no other group
+    assert paths_of(result, "s1") == [(1, "Y", "Z", "W", None), (2, "Z", "W", None, None)]
+    assert paths_of(result, "s3") == [(1, "R", None, None, None)]
+    assert set(result["paths"]["group_id"]) == {"s1", "s3"}
+    # incremental: the view's rows carry the events' dbt_updated_at, so a changed event's group is recomputed
+    changed = run_funnel(hand_events(), changed=["e3"], locations=LOCATIONS)
+    assert paths_of(changed) == [(1, "Y", "Z", "W", None), (2, "Z", "W", None, None), (None, None, None, None, None)]
+    assert (changed["paths"]["dbt_updated_at"] == datetime(2024, 4, 2)).all()
+
+
 def test_paths_refuse_unknown_options():
     with pytest.raises(ValueError, match="funnel_only_converted_paths"):
         run_funnel(hand_events(), only_converted_paths="nope")
     with pytest.raises(ValueError, match="funnel_partition"):
         run_funnel(hand_events(), partition="day")
+    with pytest.raises(ValueError, match="funnel_location"):
+        run_funnel(hand_events(), location=["OverlayContext"])
 
 
 def test_top_paths_and_sankey_by_hand():
@@ -284,6 +317,8 @@ def expected_paths(parity_expected: dict, options: dict) -> list[tuple]:
     """Section 5 in plain Python, one group at a time: (group_id, event_id, path_number, steps..., first_conversion_step)."""
     steps, group_column = options["funnel_steps"], f"{options['funnel_partition']}_id"
     frame = parity_expected["sessionized"].copy()  # reference events with their sessions
+    if options["funnel_location"] != WHOLE_STACK:
+        frame = with_sliced_location(frame, options["funnel_location"])
     frame["converts"] = is_conversion(frame)
     frame = frame[frame["feature_nice_name"].notna() & frame[group_column].notna()]
     if options["funnel_event_type"]:
@@ -355,11 +390,14 @@ def funnel_runs(parity_build):
     runs = {"default": built_tables(parity_build, DEFAULTS["funnel_steps"])}
     try:
         for name, options in OPTION_RUNS.items():
+            if "funnel_location" in options:  # the view funnel_paths reads then, built by the SQL target
+                parity_build.dbt("run", "--select", "int_funnel_located_events", vars=options)
             # other vars make other paths: an incremental run would keep the old ones
             python_models_dbt(parity_build, "run", "--full-refresh", "--select", "path:python_models/funnel+",
                               vars=options)
-            runs[name] = built_tables(parity_build, options["funnel_steps"])
+            runs[name] = built_tables(parity_build, {**DEFAULTS, **options}["funnel_steps"])
     finally:
+        parity_build.dbt("run", "--select", "int_funnel_located_events")
         python_models_dbt(parity_build, "run", "--full-refresh", "--select", "path:python_models/funnel+")
     return runs
 
@@ -371,6 +409,10 @@ def test_funnel_paths_equal_reference(funnel_runs, parity_expected, run):
     assert len(expected) > 100 and len({row[0] for row in expected}) > 10, "the data should hold many groups"
     if options["funnel_only_converted_paths"]:
         assert {row[-1] for row in expected} >= {2, 3}, "conversions at several steps"
+    if options["funnel_location"] != WHOLE_STACK:
+        whole_stack = expected_paths(parity_expected, {**options, "funnel_location": WHOLE_STACK})
+        assert len(expected) < len(whole_stack), "events without the slice's element are left out"
+        assert {row[3] for row in expected}.isdisjoint({row[3] for row in whole_stack}), "other locations"
     assert got == expected
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from compare import assert_same_rows, without_nan
 from inline_sql import query_model, query_templates
-from reference import CONVERSIONS, is_conversion, nice_name, stack_slice
+from reference import CONVERSIONS, is_conversion, with_sliced_location
 
 INTERACTIVE = "InteractiveEvent"  # default of var top_features_event_type, and the walk-through's filter
 FEATURE_KEYS = ["application", "feature_nice_name", "event_type"]
@@ -241,8 +241,7 @@ def test_location_var_takes_a_stack_slice(parity_build, events, mart, var):
     """The mart's location var as a slice (the model hub's location_stack=df.location_stack.json[{...}:]):
     the nice name of the stack from its first NavigationContext with id docs-sidebar on, NULL without one."""
     start = {"from_type": "NavigationContext", "from_id": "docs-sidebar"}
-    sliced = events.assign(feature_nice_name=events["location_stack"].map(
-        lambda stack: nice_name(stack_slice(stack, start["from_type"], start["from_id"]))))
+    sliced = with_sliced_location(events, start)
     assert sliced["feature_nice_name"].notna().sum() > 100 and sliced["feature_nice_name"].isna().any()
     expected, keys, floats = CASES[mart]
     wanted = expected(sliced)
