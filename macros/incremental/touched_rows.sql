@@ -40,3 +40,44 @@ touched_users as (
     select 1
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- The periods (grain day: the values of day_column itself; else date_trunc(grain, day_column)) holding a
+    row of `relation` (re)computed since this model's last run, as a select of one column period_start. -#}
+{% macro changed_periods(relation, day_column, grain='day') -%}
+    select distinct {{ period_start(day_column, grain) }} as period_start
+    from {{ relation }}
+    where dbt_updated_at > {{ high_water_mark() }}
+{%- endmacro %}
+
+
+{#- The rows of `relation` whose period (of day_column, see changed_periods) holds a row changed since this
+    model's last run, as a select: what a model aggregating per period computes again, whole. Not
+    incremental: every row. -#}
+{% macro rows_of_changed_periods(relation, day_column, grain='month') -%}
+    select * from {{ relation }}
+    {%- if is_incremental() %}
+    where {{ period_start(day_column, grain) }} in (
+        {{ changed_periods(relation, day_column, grain) }}
+    )
+    {%- endif %}
+{%- endmacro %}
+
+
+{% macro period_start(day_column, grain) -%}
+    {{ day_column if grain == 'day' else "date_trunc('" ~ grain ~ "', " ~ day_column ~ ")" }}
+{%- endmacro %}
+
+
+{#- The per-period marts' input, shaped like events for the aggregate macros: the rows of int_session_days
+    in the months holding a day changed since this model's last run (every row on a full build), each as
+    two events (session_id, user_id, moment), at its first and at its last moment of the day. Exact for
+    distinct users and sessions per day or month, and for session_spans: a session's span in a period of
+    whole days is max(last_at) - min(first_at) over its days in it. -#}
+{% macro session_day_moments() -%}
+    {%- for end in ['first_at', 'last_at'] %}
+    select session_id, user_id, {{ end }} as moment
+    from ({{ rows_of_changed_periods(ref('int_session_days'), 'active_day') }}) as session_days
+    {{- '\n    union all' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}

@@ -117,3 +117,14 @@
     {%- endfor -%}
     {{ return(names) }}
 {% endmacro %}
+
+
+{#- The names of the conversion definitions as a select of one column conversion_name (no rows without any). -#}
+{% macro conversion_names() %}
+    {%- for name in conversion_definitions() %}
+    select '{{ name }}' as conversion_name
+    {{ 'union all' if not loop.last }}
+    {%- else %}
+    select cast(null as {{ dbt.type_string() }}) as conversion_name where false
+    {%- endfor %}
+{%- endmacro %}

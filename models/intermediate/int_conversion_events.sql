@@ -45,12 +45,7 @@ events as (
 ),
 
 conversion_names as (
-    {%- for name in conversions %}
-    select '{{ name }}' as conversion_name
-    {{ 'union all' if not loop.last }}
-    {%- else %}
-    select cast(null as {{ dbt.type_string() }}) as conversion_name where false
-    {%- endfor %}
+    {{ conversion_names() }}
 ),
 
 conversion_events as (
