@@ -16,6 +16,14 @@ def without_nan(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(object).where(frame.notna(), None)
 
 
+def without_audit_column(got: pd.DataFrame, wanted: pd.DataFrame) -> pd.DataFrame:
+    """The audit column of incremental marts (when the row was built) has no reference: filled, nothing more."""
+    if AUDIT_COLUMN not in got.columns or AUDIT_COLUMN in wanted.columns:
+        return got
+    assert got[AUDIT_COLUMN].notna().all(), AUDIT_COLUMN
+    return got.drop(columns=AUDIT_COLUMN)
+
+
 def _comparable(value: object) -> object:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
@@ -34,13 +42,8 @@ def rows_by_key(frame: pd.DataFrame, keys: list[str], columns: list[str]) -> dic
 
 
 def assert_same_rows(got: pd.DataFrame, wanted: pd.DataFrame, keys: list[str], floats: Iterable[str] = ()) -> None:
-    """Same rows (matched on the keys), integers and texts exactly, floats within 1e-9 relative.
-
-    The audit column of incremental marts (when the row was built) has no reference: it must be filled, nothing more.
-    """
-    if AUDIT_COLUMN in got.columns and AUDIT_COLUMN not in wanted.columns:
-        assert got[AUDIT_COLUMN].notna().all(), AUDIT_COLUMN
-        got = got.drop(columns=AUDIT_COLUMN)
+    """Same rows (matched on the keys), integers and texts exactly, floats within 1e-9 relative."""
+    got = without_audit_column(got, wanted)
     columns = list(wanted.columns)
     assert sorted(got.columns) == sorted(columns)
     got_rows, wanted_rows = rows_by_key(got, keys, columns), rows_by_key(wanted, keys, columns)
