@@ -71,11 +71,11 @@ touched_users as (
 
 {#- The per-period marts' input, shaped like events for the aggregate macros: the rows of int_session_days
     in the months holding a day changed since this model's last run (every row on a full build), each as
-    two events (session_id, user_id, moment), at its first and at its last moment of the day. Exact for
-    distinct users and sessions per day or month, and for session_spans: a session's span in a period of
+    an event (session_id, user_id, moment) at each of `ends`. Its first moment alone is exact for distinct
+    users and sessions per day or month; both ends for session_spans: a session's span in a period of
     whole days is max(last_at) - min(first_at) over its days in it. -#}
-{% macro session_day_moments() -%}
-    {%- for end in ['first_at', 'last_at'] %}
+{% macro session_day_moments(ends=['first_at', 'last_at']) -%}
+    {%- for end in ends %}
     select session_id, user_id, {{ end }} as moment
     from ({{ rows_of_changed_periods(ref('int_session_days'), 'active_day') }}) as session_days
     {{- '\n    union all' if not loop.last }}

@@ -2,7 +2,7 @@
     session with events in two periods counts in both.
     Incremental like unique_users: the months holding a day changed in int_session_days are computed again. -#}
 with moments as (
-    {{ session_day_moments() }}
+    {{ session_day_moments(ends=['first_at']) }}
 )
 
 select counts.*, {{ run_timestamp() }} as dbt_updated_at

@@ -4,7 +4,7 @@
     again, both grains, from all of their session days (delete+insert by (time_grain, period)). A period
     never loses all of its rows: events are not deleted and keep their moment. -#}
 with moments as (
-    {{ session_day_moments() }}
+    {{ session_day_moments(ends=['first_at']) }}
 )
 
 select counts.*, {{ run_timestamp() }} as dbt_updated_at
