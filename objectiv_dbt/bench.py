@@ -13,12 +13,13 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import json
 import re
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -27,10 +28,11 @@ import psycopg2
 from objectiv_dbt.settings import PROJECT_DIR, postgres_extension_path, postgres_settings
 
 BIN = Path(sys.executable).parent
+CORE_MARTS = ["events", "sessions", "users"]  # per-event, per-session, per-user; some intermediate models read events
 LAYERS = {  # dbt node selections, in build order
     "staging": ["--select", "staging"],
-    "intermediate": ["--select", "intermediate"],
-    "marts": ["--select", "marts", "ml", "kpi_definitions", "--exclude", "path:python_models+"],
+    "intermediate and core marts": ["--select", "intermediate", *CORE_MARTS],
+    "marts": ["--select", "marts", "ml", "kpi_definitions", "--exclude", "path:python_models+", *CORE_MARTS],
     "Python models": ["--select", "path:python_models+"],
 }
 
@@ -49,6 +51,7 @@ class Step:
     seconds: float
     peak_mb: float
     dbt_seconds: float | None = None
+    model_seconds: dict[str, float] = field(default_factory=dict)  # each model's own time, from run_results.json
 
 
 @dataclass
@@ -99,13 +102,21 @@ def prepare(target: str, workdir: Path, name: str) -> dict[str, str]:
     return env
 
 
+def model_seconds(env: dict[str, str]) -> dict[str, float]:
+    """Each node's own execution time in the dbt step that just ended (its target/run_results.json)."""
+    results = Path(env.get("DBT_TARGET_PATH", PROJECT_DIR / "target")) / "run_results.json"
+    return {result["unique_id"].split(".")[-1]: result["execution_time"]
+            for result in json.loads(results.read_text())["results"]}
+
+
 def bench_target(target: str, files: dict[str, Path], workdir: Path) -> list[Step]:
     steps = []
 
     def step(name: str, command: list[str], env: dict[str, str]) -> None:
         result = run(command, env)
         finished = DBT_FINISHED.search(result.output)
-        steps.append(Step(target, name, result.seconds, result.peak_mb, float(finished.group(1)) if finished else None))
+        steps.append(Step(target, name, result.seconds, result.peak_mb, float(finished.group(1)) if finished else None,
+                          model_seconds(env) if finished else {}))
         dbt_time = f"{steps[-1].dbt_seconds:8.1f} s in dbt" if finished else ""
         print(f"  {target:<9} {name:<48} {result.seconds:8.1f} s {dbt_time:>16} {result.peak_mb:8.0f} MB", flush=True)
 
@@ -162,6 +173,20 @@ def totals(steps: list[Step]) -> list[str]:
     return lines
 
 
+def slowest_incremental_models(steps: list[Step], count: int = 10) -> list[str]:
+    """Per target, the models the incremental build spends most on, beside their time in the full build and with
+    nothing new: where incremental work is still owed."""
+    lines = []
+    for target in dict.fromkeys(step.target for step in steps):
+        def times(kind: str) -> dict[str, float]:
+            return {model: seconds for step in steps if step.target == target and step.name.startswith(kind)
+                    for model, seconds in step.model_seconds.items()}
+        full, incremental, fixed = times("full build"), times("incremental build"), times(FIXED_COST_STEP)
+        for model, seconds in sorted(incremental.items(), key=lambda item: -item[1])[:count]:
+            lines.append(f"| {target} | {model} | {full.get(model, 0):.2f} | {seconds:.2f} | {fixed.get(model, 0):.2f} |")
+    return lines
+
+
 def write_report(path: Path, events: int, appended: int, steps: list[Step]) -> None:
     lines = [
         "# Benchmarks",
@@ -189,6 +214,12 @@ def write_report(path: Path, events: int, appended: int, steps: list[Step]) -> N
         "| scheduled `dbt run`, wall s | scheduled `dbt run`, dbt s (of full) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         *totals(steps),
+        "",
+        "The models the incremental build spends most on (each model's own time in dbt's run_results.json):",
+        "",
+        "| target | model | full build, s | incremental build, s | small warehouse, nothing new, s |",
+        "|---|---|---:|---:|---:|",
+        *slowest_incremental_models(steps),
         "",
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
