@@ -11,9 +11,9 @@ start-up (reading the project), which is the same whatever the data.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
-import json
 import re
 import subprocess
 import sys
@@ -155,6 +155,11 @@ def bench_target(target: str, files: dict[str, Path], workdir: Path) -> list[Ste
     return steps
 
 
+def steps_of(steps: list[Step], target: str, kind: str) -> list[Step]:
+    """The steps of one target whose name starts with `kind` (a build: one step per layer)."""
+    return [step for step in steps if step.target == target and step.name.startswith(kind)]
+
+
 def totals(steps: list[Step]) -> list[str]:
     """Per target: the full and the incremental build of every model, wall and dbt time, their ratio, dbt's
     fixed cost (the incremental build of the small warehouse with nothing new), the incremental build's
@@ -163,7 +168,7 @@ def totals(steps: list[Step]) -> list[str]:
     for target in dict.fromkeys(step.target for step in steps):
         sums = {}
         for kind in ("full build", "incremental build", FIXED_COST_STEP, SCHEDULED_STEP):
-            builds = [step for step in steps if step.target == target and step.name.startswith(kind)]
+            builds = steps_of(steps, target, kind)
             sums[kind] = (sum(step.seconds for step in builds), sum(step.dbt_seconds or 0 for step in builds))
         (full_wall, full_dbt), (incremental_wall, incremental_dbt), (_, fixed_dbt), (run_wall, run_dbt) = sums.values()
         lines.append(f"| {target} | {full_wall:.1f} | {full_dbt:.1f} | {incremental_wall:.1f} | {incremental_dbt:.1f} "
@@ -179,8 +184,7 @@ def slowest_incremental_models(steps: list[Step], count: int = 10) -> list[str]:
     lines = []
     for target in dict.fromkeys(step.target for step in steps):
         def times(kind: str) -> dict[str, float]:
-            return {model: seconds for step in steps if step.target == target and step.name.startswith(kind)
-                    for model, seconds in step.model_seconds.items()}
+            return {model: seconds for step in steps_of(steps, target, kind) for model, seconds in step.model_seconds.items()}
         full, incremental, fixed = times("full build"), times("incremental build"), times(FIXED_COST_STEP)
         for model, seconds in sorted(incremental.items(), key=lambda item: -item[1])[:count]:
             lines.append(f"| {target} | {model} | {full.get(model, 0):.2f} | {seconds:.2f} | {fixed.get(model, 0):.2f} |")
